@@ -33,7 +33,10 @@ export type BusStatus = 'connected' | 'disconnected' | 'reconnecting' | 'closed'
 export interface Bus {
   /** `memory` or `nats`: for logs and health, never for branching actor behaviour. */
   readonly transport: 'memory' | 'nats';
-  /** Fire-and-forget. Never throws for a disconnected transport: it buffers or counts a drop. */
+  /**
+   * Fire-and-forget. Never throws for a closed or disconnected transport: it buffers or counts a
+   * drop. Throws BusError `bad_subject` for a malformed subject (empty token, wildcard, whitespace).
+   */
   publish(subject: string, data: Json): void;
   /** `pattern` may use `*` (one token) and `>` (one or more trailing tokens). */
   subscribe(pattern: string, handler: (msg: BusMessage) => void, options?: SubscribeOptions): Subscription;
@@ -53,18 +56,38 @@ export interface Bus {
   status(): BusStatus;
   /** Called on every status change (reconnects in NATS mode). Returns an unsubscribe function. */
   onStatus(listener: (status: BusStatus) => void): () => void;
+  /** Counters for health and metrics. */
+  stats(): BusStats;
   close(): Promise<void>;
 }
 
-export type BusErrorCode = 'timeout' | 'no_responders' | 'cancelled' | 'closed' | 'remote_error' | 'bad_payload' | 'connect_failed';
+export interface BusStats {
+  /** Messages handed to `publish` (including replies and requests). */
+  published: number;
+  /** Handler invocations (one per subscriber a message reached). */
+  delivered: number;
+  /** Handlers that threw: contained, counted, never seen by the publisher. */
+  handlerErrors: number;
+  /** Messages the transport could not keep (closed, or the reconnect buffer was full). */
+  dropped: number;
+  /** Incoming payloads that were not JSON: dropped before any handler ran. */
+  badPayloads: number;
+  /** NATS: messages held while disconnected, re-sent on reconnect. Always 0 in memory. */
+  buffered: number;
+}
+
+export type BusErrorCode = 'timeout' | 'no_responders' | 'cancelled' | 'closed' | 'remote_error' | 'bad_payload' | 'bad_subject' | 'connect_failed';
 
 export class BusError extends Error {
   override readonly name = 'BusError';
+  /** For `remote_error`: the `code` the serving handler's error carried (e.g. `queue_full`). */
+  readonly remoteCode: string | undefined;
   constructor(
     readonly code: BusErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; remoteCode?: string },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.remoteCode = options?.remoteCode;
   }
 }

@@ -8,6 +8,18 @@ export interface EventSink {
   append(event: AnyEvent): void;
 }
 
+/** `new Date().toISOString()` costs ~1–2 µs; events come in bursts, so reuse the string within a millisecond. */
+let lastMs = -1;
+let lastIso = '';
+function isoNow(): string {
+  const ms = Date.now();
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
+}
+
 export class EventRecorder {
   private counter = 0;
   private readonly idPrefix: string;
@@ -40,7 +52,7 @@ export class EventRecorder {
       id: this.idPrefix + (++this.counter).toString(36),
       source: this.source,
       type,
-      time: new Date().toISOString(),
+      time: isoNow(),
       datacontenttype: 'application/json',
       data,
       sequence,

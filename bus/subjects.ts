@@ -7,15 +7,27 @@ export const COMMAND_ROOT = 'tlsedge.cmd';
 /** Every event of every actor. */
 export const ALL_EVENTS = `${EVENT_ROOT}.>`;
 
+const SAFE_TOKEN = /^[A-Za-z0-9_-]+$/;
+
 /** Subject tokens cannot hold `.`, `*`, `>` or whitespace; ids are made of [A-Za-z0-9_-]. */
 export function safeToken(value: string): string {
+  // ids are almost always safe already: a test is cheaper than a replace that builds a new string
+  if (SAFE_TOKEN.test(value)) return value;
   return value.replace(/[^A-Za-z0-9_-]/g, '_') || '_';
 }
 
+/** Per event type: the subject around the id (`tlsedge.evt.<actor>.`, `.<fact>`). Types are few. */
+const subjectParts = new Map<string, readonly [string, string]>();
+
 export function eventSubject(type: string, correlationId: string): string {
-  const parts = splitEventType(type);
-  if (!parts) throw new Error(`event type ${JSON.stringify(type)} is not of the form tlsedge.<actor>.<fact>`);
-  return `${EVENT_ROOT}.${parts.actor}.${safeToken(correlationId)}.${safeToken(parts.fact)}`;
+  let parts = subjectParts.get(type);
+  if (!parts) {
+    const split = splitEventType(type);
+    if (!split) throw new Error(`event type ${JSON.stringify(type)} is not of the form tlsedge.<actor>.<fact>`);
+    parts = [`${EVENT_ROOT}.${safeToken(split.actor)}.`, `.${safeToken(split.fact)}`] as const;
+    if (subjectParts.size < 10_000) subjectParts.set(type, parts);
+  }
+  return parts[0] + safeToken(correlationId) + parts[1];
 }
 
 export function commandSubject(actor: string, verb: string): string {
@@ -34,4 +46,17 @@ export function subjectMatches(pattern: string, subject: string): boolean {
     if (token !== '*' && token !== s[i]) return false;
   }
   return p.length === s.length;
+}
+
+/** A publishable subject: dot-separated non-empty tokens, no whitespace, no `*`/`>` token. */
+const SUBJECT = /^(?![*>](?:\.|$))[^.\s]+(?:\.(?![*>](?:\.|$))[^.\s]+)*$/;
+/** A subscription pattern: like a subject, but `*` tokens anywhere and `>` as the last token. */
+const PATTERN = /^(?:(?:\*|[^.\s*>]+)\.)*(?:\*|>|[^.\s*>]+)$/;
+
+export function isValidSubject(subject: string): boolean {
+  return SUBJECT.test(subject);
+}
+
+export function isValidPattern(pattern: string): boolean {
+  return PATTERN.test(pattern);
 }

@@ -218,4 +218,8 @@ export interface SignerConfig {
   keys: Array<{ label: string; file: string; passphraseEnv?: string }>;
   /** Extra environment for the PKCS#11 module (e.g. SOFTHSM2_CONF, TPM2_PKCS11_TCTI). */
   env: Record<string, string>;
+  /** pkcs11: an RFC 7512 URI naming token (and module-path / slot-id); fields above take precedence. */
+  uri?: string;
+  /** software: where signatures run — `libuv` (default: node:crypto async), `piscina` (worker pool), `inline`. */
+  offload?: 'libuv' | 'piscina' | 'inline';
 }

@@ -24,7 +24,17 @@ export type TlsErrorCode =
   | 'certificate_required'
   | 'unrecognized_name'
   | 'internal_error'
-  | 'timeout';
+  | 'timeout'
+  | 'sslv2_hello' // an SSLv2-compatible ClientHello (RFC 5246 §E.2): refused, no TLS 1.3 client sends it
+  | 'unknown_ca'
+  | 'certificate_expired'
+  | 'certificate_unknown'
+  | 'unsupported_certificate'
+  | 'insufficient_security'
+  | 'access_denied'
+  | 'unknown_psk_identity'
+  | 'inappropriate_fallback'
+  | 'user_canceled';
 
 const alertForCode: Record<TlsErrorCode, number> = {
   truncated: AlertDescription.decode_error,
@@ -49,6 +59,16 @@ const alertForCode: Record<TlsErrorCode, number> = {
   unrecognized_name: AlertDescription.unrecognized_name,
   internal_error: AlertDescription.internal_error,
   timeout: AlertDescription.internal_error,
+  sslv2_hello: AlertDescription.protocol_version,
+  unknown_ca: AlertDescription.unknown_ca,
+  certificate_expired: AlertDescription.certificate_expired,
+  certificate_unknown: AlertDescription.certificate_unknown,
+  unsupported_certificate: AlertDescription.unsupported_certificate,
+  insufficient_security: AlertDescription.insufficient_security,
+  access_denied: AlertDescription.access_denied,
+  unknown_psk_identity: AlertDescription.unknown_psk_identity,
+  inappropriate_fallback: AlertDescription.inappropriate_fallback,
+  user_canceled: AlertDescription.user_canceled,
 };
 
 export class TlsError extends Error {

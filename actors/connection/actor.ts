@@ -1,0 +1,257 @@
+// The connection actor: one per accepted TCP connection. It reads the ClientHello off the raw
+// socket, selects the policy, hands the socket to the engine (or a tunnel), serves HTTP on the
+// established connection, and records each step as an event while driving the shared
+// connection statechart with the same facts (the machine decides which facts are legal when).
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { createActor, type Actor } from 'xstate';
+import { ClientHelloPeeker, type PeekResult } from '../../adapters/tls/hello/peek.js';
+import { looksLikeHttp } from '../../adapters/tls/hello/http-sniff.js';
+import { AlertDescription, nameOf } from '../../adapters/tls/wire/enums.js';
+import type { NativeHandshakeError } from '../../adapters/tls/native/engine.js';
+import type { EventStream } from '../../bus/recorder.js';
+import { connectionMachine, type ConnectionMachineEvent } from '../../machines/connection/machine.js';
+import { connectionEventType, type ClientCertFacts, type ConnectionEventData, type ConnectionFact, type HelloFacts } from './events.js';
+import type { ConnectionServices, EstablishedConnection, RequestReporter } from './ports.js';
+import type { PolicyDecision } from './policy.js';
+import { describeClientCertificate } from './client-cert.js';
+
+const TLS_VERSIONS: Record<string, string> = { TLSv1: '1.0', 'TLSv1.1': '1.1', 'TLSv1.2': '1.2', 'TLSv1.3': '1.3' };
+
+export class ConnectionActor implements RequestReporter {
+  readonly id: string;
+  private readonly machine: Actor<typeof connectionMachine>;
+  private readonly events: EventStream;
+  private readonly startedAt = performance.now();
+  private peeker: ClientHelloPeeker | undefined;
+  private helloTimer: NodeJS.Timeout | undefined;
+  private hello: HelloFacts | undefined;
+  private policy: PolicyDecision | undefined;
+  private tls: TLSSocket | undefined;
+  private handshakeStartedAt = 0;
+  private closeReason: string | undefined;
+  private finished = false;
+  private requests = 0;
+
+  constructor(
+    private readonly socket: Socket,
+    id: string,
+    private readonly services: ConnectionServices,
+  ) {
+    this.id = id;
+    this.events = services.recorder.stream(id);
+    this.machine = createActor(connectionMachine, { input: { id } });
+  }
+
+  start(): void {
+    const { socket, services } = this;
+    this.machine.start();
+    services.metrics.opened();
+    this.events.emit(connectionEventType('accepted'), {
+      remoteAddress: socket.remoteAddress ?? '',
+      remotePort: socket.remotePort ?? 0,
+      localAddress: socket.localAddress ?? '',
+      localPort: socket.localPort ?? 0,
+      node: services.nodeId,
+    } satisfies ConnectionEventData['accepted']);
+    socket.setNoDelay(true);
+    socket.on('error', this.onSocketError);
+    socket.once('close', this.onClose);
+    this.peeker = new ClientHelloPeeker({ maxBytes: services.limits.maxHelloBytes });
+    this.helloTimer = setTimeout(this.onHelloTimeout, services.limits.helloTimeoutMs);
+    socket.on('data', this.onHelloData);
+  }
+
+  // --- facts: record the event and feed the statechart -------------------------------------
+
+  private fact<F extends Exclude<ConnectionFact, 'accepted'>>(fact: F, data: ConnectionEventData[F], subject?: string | null): void {
+    this.events.emit(connectionEventType(fact), data, subject ?? this.hello?.sni ?? undefined);
+    this.machine.send({ type: fact, ...data } as ConnectionMachineEvent);
+  }
+
+  // --- accept: read the ClientHello ---------------------------------------------------------
+
+  private readonly onHelloData = (chunk: Buffer): void => {
+    const result = this.peeker!.feed(chunk);
+    if (result.status === 'need_more') return;
+    this.socket.removeListener('data', this.onHelloData);
+    this.socket.pause();
+    clearTimeout(this.helloTimer);
+    this.peeker = undefined;
+    if (result.status === 'failed') this.refuseHello(result);
+    else this.onHello(result);
+  };
+
+  private readonly onHelloTimeout = (): void => {
+    this.failHello('hello_timeout', null, `no complete ClientHello within ${this.services.limits.helloTimeoutMs} ms`);
+  };
+
+  private refuseHello(result: Extract<PeekResult, { status: 'failed' }>): void {
+    const { error, consumed } = result;
+    if (error.code === 'not_tls') {
+      if (looksLikeHttp(consumed)) {
+        // A plain-HTTP client on the TLS port: say so in its own protocol, then close.
+        const body = 'This port speaks HTTPS (TLS). Use https:// in the URL.\n';
+        this.socket.end(`HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`);
+        this.failHello('plain_http', null, 'a plain HTTP request arrived on the TLS port', false);
+      } else {
+        this.failHello('not_tls', null, 'the first bytes are not a TLS handshake record');
+      }
+      return;
+    }
+    this.sendAlert(error.alert);
+    this.failHello(error.code, nameOf(AlertDescription, error.alert), error.message);
+  }
+
+  private failHello(reason: string, alert: string | null, message: string, destroy = true): void {
+    this.closeReason = reason;
+    this.fact('handshake_failed', { reason, stage: 'hello', alert, message });
+    this.services.metrics.handshake('failed', 'none', this.hello?.sni ?? 'none', (performance.now() - this.startedAt) / 1000, null);
+    if (destroy) this.socket.destroy();
+  }
+
+  /** A fatal alert as a plaintext record (RFC 8446 §6): content type 21, level 2. */
+  private sendAlert(description: number): void {
+    if (this.socket.writable) this.socket.end(Buffer.from([21, 3, 3, 0, 2, 2, description]));
+  }
+
+  // --- sniSelected: choose the policy -------------------------------------------------------
+
+  private onHello(result: Extract<PeekResult, { status: 'complete' }>): void {
+    this.hello = result.facts;
+    this.fact('client_hello_received', result.facts);
+    const policy = this.services.policies.select(result.facts.sni);
+    this.policy = policy;
+    this.fact('policy_selected', policy.facts);
+    if (policy.rule.tunnel) {
+      this.openTunnel(result.consumed, policy.rule.tunnel);
+      return;
+    }
+    if (!policy.certificate) {
+      this.sendAlert(AlertDescription.unrecognized_name);
+      this.fail('policy', 'no_certificate', 'unrecognized_name', `no certificate for ${result.facts.sni ?? '(no SNI)'} and no default certificate`);
+      return;
+    }
+    this.handshakeStartedAt = performance.now();
+    try {
+      this.services.native.accept(this.socket, result.consumed, { id: policy.facts.policyId, rule: policy.rule, certificate: policy.certificate }, this.handshakeCallbacks);
+    } catch (err) {
+      this.sendAlert(AlertDescription.internal_error);
+      this.fail('policy', 'engine_unavailable', 'internal_error', (err as Error).message);
+    }
+  }
+
+  private fail(stage: ConnectionEventData['handshake_failed']['stage'], reason: string, alert: string | null, message: string): void {
+    this.closeReason = reason;
+    this.fact('handshake_failed', { reason, stage, alert, message });
+    this.services.metrics.handshake('failed', 'none', this.policy?.facts.match ?? 'none', (performance.now() - this.startedAt) / 1000, null);
+    this.socket.destroy();
+  }
+
+  // --- handshaking → established -----------------------------------------------------------
+
+  private readonly handshakeCallbacks = {
+    secure: (tls: TLSSocket): void => this.onSecure(tls),
+    failed: (error: NativeHandshakeError, tls: TLSSocket | undefined): void => {
+      this.closeReason = error.code;
+      this.fact('handshake_failed', { reason: error.code, stage: 'handshake', alert: error.alert, message: error.message });
+      this.services.metrics.handshake('failed', 'none', this.policy?.facts.match ?? 'none', (performance.now() - this.startedAt) / 1000, null);
+      (tls ?? this.socket).destroy();
+    },
+  };
+
+  private onSecure(tls: TLSSocket): void {
+    this.tls = tls;
+    const version = TLS_VERSIONS[tls.getProtocol() ?? ''] ?? String(tls.getProtocol());
+    const alpn = tls.alpnProtocol || null;
+    const resumed = tls.isSessionReused() ? (version === '1.3' || this.hello?.sessionTicket.present ? 'ticket' : 'session_id') : null;
+    const durationMs = round(performance.now() - this.handshakeStartedAt);
+    let clientCert: ClientCertFacts | undefined;
+    if (this.policy!.rule.clientCert.mode !== 'none') clientCert = describeClientCertificate(tls);
+    const data: ConnectionEventData['handshake_completed'] = { version, cipher: tls.getCipher()?.standardName ?? 'unknown', alpn: typeof alpn === 'string' ? alpn : null, resumed, durationMs };
+    if (clientCert) data.clientCert = clientCert;
+    this.fact('handshake_completed', data);
+    this.services.metrics.handshake('completed', version, this.policy!.facts.match, durationMs / 1000, resumed);
+    tls.on('error', this.onSocketError);
+    const established: EstablishedConnection = {
+      id: this.id,
+      remoteAddress: this.socket.remoteAddress ?? '',
+      remotePort: this.socket.remotePort ?? 0,
+      sni: this.hello?.sni ?? null,
+      alpn: data.alpn,
+      tlsVersion: version,
+      policy: this.policy!,
+      ...(clientCert ? { clientCert } : {}),
+    };
+    this.services.app.serve(tls, established, this);
+  }
+
+  // --- tunneling ------------------------------------------------------------------------------
+
+  private openTunnel(peeked: Uint8Array, backend: { host: string; port: number }): void {
+    this.services.tunnels.open(this.socket, peeked, backend, {
+      opened: () => this.fact('tunnel_opened', { backend: `${backend.host}:${backend.port}` }),
+      failed: (reason, message) => this.fail('policy', reason, null, message),
+    });
+  }
+
+  // --- established ⇄ originBound (RequestReporter) ------------------------------------------
+
+  originBound(data: ConnectionEventData['origin_bound']): void {
+    this.requests++;
+    this.fact('origin_bound', data);
+  }
+
+  requestCompleted(data: ConnectionEventData['request_completed']): void {
+    this.fact('request_completed', data);
+  }
+
+  requestRefused(data: ConnectionEventData['request_refused']): void {
+    this.requests++;
+    this.fact('request_refused', data);
+  }
+
+  originFailed(data: ConnectionEventData['origin_failed']): void {
+    this.fact('origin_failed', data);
+  }
+
+  // --- closed -----------------------------------------------------------------------------------
+
+  /** Ends the connection from the server side (shutdown). */
+  shutdown(): void {
+    this.closeReason ??= 'server_shutdown';
+    (this.tls ?? this.socket).destroy();
+  }
+
+  private readonly onSocketError = (err: Error & { code?: string }): void => {
+    this.closeReason ??= err.code ? `error_${err.code.toLowerCase()}` : 'error';
+  };
+
+  private readonly onClose = (): void => {
+    if (this.finished) return;
+    this.finished = true;
+    clearTimeout(this.helloTimer);
+    this.services.native.forget(this.socket);
+    const state = String(this.machine.getSnapshot().value);
+    if (state === 'accept' && !this.closeReason) {
+      // Closed before a complete hello: a handshake failure too (scanners, probes, aborted clients).
+      this.closeReason = 'client_closed';
+      this.fact('handshake_failed', { reason: 'client_closed', stage: 'hello', alert: null, message: 'the client closed before sending a complete ClientHello' });
+      this.services.metrics.handshake('failed', 'none', 'none', (performance.now() - this.startedAt) / 1000, null);
+    }
+    this.fact('closed', {
+      reason: this.closeReason ?? 'client_closed',
+      durationMs: round(performance.now() - this.startedAt),
+      requests: this.requests,
+      bytesIn: this.socket.bytesRead,
+      bytesOut: this.socket.bytesWritten,
+      state,
+    });
+    this.machine.stop();
+    this.services.metrics.closed();
+  };
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}

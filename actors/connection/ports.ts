@@ -1,0 +1,56 @@
+// What the connection actor needs from the rest of the proxy process. Implemented by the proxy
+// actor (actors/proxy) on top of adapters; tests can provide their own.
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import type { LimitsConfig } from '../../adapters/config/model.js';
+import type { NativeEngine } from '../../adapters/tls/native/engine.js';
+import type { EventRecorder } from '../../bus/recorder.js';
+import type { ConnectionEventData } from './events.js';
+import type { PolicyDecision, PolicySelector } from './policy.js';
+
+/** Facts about an established connection that the application layer needs. */
+export interface EstablishedConnection {
+  id: string;
+  remoteAddress: string;
+  remotePort: number;
+  sni: string | null;
+  alpn: string | null;
+  tlsVersion: string;
+  policy: PolicyDecision;
+  clientCert?: ConnectionEventData['handshake_completed']['clientCert'];
+}
+
+/** Per-request facts flow back to the connection actor, which records them. */
+export interface RequestReporter {
+  originBound(data: ConnectionEventData['origin_bound']): void;
+  requestCompleted(data: ConnectionEventData['request_completed']): void;
+  requestRefused(data: ConnectionEventData['request_refused']): void;
+  originFailed(data: ConnectionEventData['origin_failed']): void;
+}
+
+/** HTTP/1.1 or h2 on an established TLS socket. */
+export interface ApplicationLayer {
+  serve(socket: TLSSocket, connection: EstablishedConnection, reporter: RequestReporter): void;
+}
+
+/** TCP passthrough for `tunnel` rules. */
+export interface TunnelDialer {
+  open(client: Socket, peeked: Uint8Array, backend: { host: string; port: number }, callbacks: { opened(): void; failed(reason: string, message: string): void }): void;
+}
+
+export interface ConnectionMetrics {
+  opened(): void;
+  closed(): void;
+  handshake(result: 'completed' | 'failed', version: string, sni: string, seconds: number, resumed: string | null): void;
+}
+
+export interface ConnectionServices {
+  recorder: EventRecorder;
+  policies: PolicySelector;
+  native: NativeEngine;
+  app: ApplicationLayer;
+  tunnels: TunnelDialer;
+  limits: LimitsConfig;
+  metrics: ConnectionMetrics;
+  nodeId: string;
+}

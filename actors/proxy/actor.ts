@@ -1,0 +1,84 @@
+// The proxy actor: owns the listening sockets, the native engine, the policy selector and the
+// per-connection actors of one process. Built by the composition root from an ActorRuntime.
+import type { Socket } from 'node:net';
+import { EventRecorder } from '../../bus/recorder.js';
+import { NativeEngine } from '../../adapters/tls/native/engine.js';
+import { ConnectionActor } from '../connection/actor.js';
+import { PolicySelector } from '../connection/policy.js';
+import { fileFingerprints } from '../connection/fingerprint.js';
+import type { ApplicationLayer, ConnectionServices } from '../connection/ports.js';
+import type { ActorRuntime, RunningActor } from '../system/runtime.js';
+import { connectionIdFactory } from './ids.js';
+import { listen, type BoundListener } from './listener.js';
+import { ProxyMetrics } from './metrics.js';
+import { tcpTunnelDialer } from './tunnel.js';
+
+export interface ProxyOptions {
+  /** What runs on established connections (HTTP/1.1 and h2 proxying to origins). */
+  app: ApplicationLayer;
+  /** Hook for components that configure each native tls.Server (resumption). */
+  configureNative?: ConstructorParameters<typeof NativeEngine>[0]['configureServer'];
+}
+
+export interface RunningProxy extends RunningActor {
+  readonly listeners: BoundListener[];
+  readonly native: NativeEngine;
+  readonly metrics: ProxyMetrics;
+  activeConnections(): number;
+}
+
+export async function startProxy(runtime: ActorRuntime, options: ProxyOptions): Promise<RunningProxy> {
+  const { config, log } = runtime;
+  const native = new NativeEngine({ handshakeTimeoutMs: config.limits.handshakeTimeoutMs, ...(options.configureNative ? { configureServer: options.configureNative } : {}) });
+  // Load every file key now: a bad key is a startup error naming its config path, not a failed handshake later.
+  for (const cert of config.certificates) if (cert.key.kind === 'file') native.keys.get(cert);
+
+  const metrics = new ProxyMetrics(runtime.metrics);
+  const services: ConnectionServices = {
+    recorder: new EventRecorder(runtime.events, runtime.nodeId, 'connection'),
+    policies: new PolicySelector(config, fileFingerprints()),
+    native,
+    app: options.app,
+    tunnels: tcpTunnelDialer(5_000),
+    limits: config.limits,
+    metrics,
+    nodeId: runtime.nodeId,
+  };
+  const nextId = connectionIdFactory();
+  const live = new Set<ConnectionActor>();
+
+  const onSocket = (socket: Socket): void => {
+    const actor = new ConnectionActor(socket, nextId(), services);
+    live.add(actor);
+    socket.once('close', () => live.delete(actor));
+    actor.start();
+  };
+
+  const listeners: BoundListener[] = [];
+  try {
+    for (const l of config.listen) listeners.push(await listen(l, config.limits.maxConnections, onSocket));
+  } catch (err) {
+    for (const l of listeners) l.server.close();
+    throw err;
+  }
+  for (const l of listeners) log.info('listening', { address: `${l.config.host}:${l.port}` });
+  runtime.health.register('proxy', () => ({ ok: true, facts: { listeners: listeners.length, connections: live.size } }));
+
+  return {
+    name: 'proxy',
+    listeners,
+    native,
+    metrics,
+    activeConnections: () => live.size,
+    async stop(graceMs = 2_000) {
+      await Promise.all(listeners.map((l) => new Promise<void>((resolve) => l.server.close(() => resolve()))).concat([
+        (async () => {
+          const deadline = Date.now() + graceMs;
+          while (live.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+          for (const actor of live) actor.shutdown();
+        })(),
+      ]));
+      native.close();
+    },
+  } as RunningProxy;
+}

@@ -1,0 +1,36 @@
+// Prometheus metrics of the proxy: handshakes by result/version/sni rule, handshake duration,
+// active connections, origin requests. Label children are bound once per combination.
+import { counter, gauge, histogram, latencyBuckets, type Registry } from '../../adapters/metrics/registry.js';
+import type { ConnectionMetrics } from '../connection/ports.js';
+
+export class ProxyMetrics implements ConnectionMetrics {
+  private readonly active;
+  private readonly accepted;
+  private readonly handshakes;
+  private readonly handshakeSeconds;
+  readonly originRequests;
+  readonly originRequestSeconds;
+
+  constructor(registry: Registry) {
+    this.active = gauge(registry, 'tlsedge_connections_active', 'Client connections open now');
+    this.accepted = counter(registry, 'tlsedge_connections_total', 'Client connections accepted');
+    this.handshakes = counter(registry, 'tlsedge_handshakes_total', 'TLS handshakes by result, version, sni rule and resumption', ['result', 'version', 'sni', 'resumed'] as const);
+    this.handshakeSeconds = histogram(registry, 'tlsedge_handshake_duration_seconds', 'TLS handshake duration', ['version'] as const, latencyBuckets);
+    this.originRequests = counter(registry, 'tlsedge_origin_requests_total', 'Requests proxied to origins by origin rule and status class', ['origin', 'status'] as const);
+    this.originRequestSeconds = histogram(registry, 'tlsedge_origin_request_duration_seconds', 'Time from request to complete response', ['origin'] as const, latencyBuckets);
+  }
+
+  opened(): void {
+    this.active.inc();
+    this.accepted.inc();
+  }
+
+  closed(): void {
+    this.active.dec();
+  }
+
+  handshake(result: 'completed' | 'failed', version: string, sni: string, seconds: number, resumed: string | null): void {
+    this.handshakes.labels(result, version, sni, resumed ?? 'none').inc();
+    if (result === 'completed') this.handshakeSeconds.labels(version).observe(seconds);
+  }
+}

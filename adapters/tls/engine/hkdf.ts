@@ -1,0 +1,44 @@
+// HKDF (RFC 5869) and the TLS 1.3 labels on top of it (RFC 8446 §7.1): HKDF-Expand-Label and
+// Derive-Secret, built on the provider's HMAC so the engine stays free of node:*.
+import { Writer } from '../wire/writer.js';
+import { utf8 } from './bytes.js';
+import type { CryptoProvider, HashName } from './provider.js';
+
+export function hkdfExtract(p: CryptoProvider, hash: HashName, salt: Uint8Array, ikm: Uint8Array): Uint8Array {
+  return p.hmac(hash, salt, ikm);
+}
+
+export function hkdfExpand(p: CryptoProvider, hash: HashName, prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let previous = new Uint8Array(0);
+  let filled = 0;
+  for (let counter = 1; filled < length; counter++) {
+    const block = new Uint8Array(previous.length + info.length + 1);
+    block.set(previous, 0);
+    block.set(info, previous.length);
+    block[block.length - 1] = counter;
+    previous = p.hmac(hash, prk, block) as Uint8Array<ArrayBuffer>;
+    const take = Math.min(previous.length, length - filled);
+    out.set(previous.subarray(0, take), filled);
+    filled += take;
+  }
+  return out;
+}
+
+/** HkdfLabel: uint16 length, opaque label<7..255> = "tls13 " + Label, opaque context<0..255>. */
+export function hkdfLabel(label: string, context: Uint8Array, length: number): Uint8Array {
+  const w = new Writer(10 + label.length + context.length);
+  w.u16(length);
+  w.vector(1, (v) => v.bytes(utf8(`tls13 ${label}`)));
+  w.vector(1, (v) => v.bytes(context));
+  return w.finish();
+}
+
+export function hkdfExpandLabel(p: CryptoProvider, hash: HashName, secret: Uint8Array, label: string, context: Uint8Array, length: number): Uint8Array {
+  return hkdfExpand(p, hash, secret, hkdfLabel(label, context, length), length);
+}
+
+/** Derive-Secret(Secret, Label, Messages) with the transcript hash already computed. */
+export function deriveSecret(p: CryptoProvider, hash: HashName, hashLength: number, secret: Uint8Array, label: string, transcriptHash: Uint8Array): Uint8Array {
+  return hkdfExpandLabel(p, hash, secret, label, transcriptHash, hashLength);
+}

@@ -1,0 +1,92 @@
+// The summary facts of a peeked ClientHello: JSON-safe (they go into the `client_hello_received`
+// event and policy matching), names instead of code points, and no secrets — tickets appear only
+// as their 16-byte key name, which identifies a ticket key, not a session.
+import { CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme, isGrease, nameOf } from '../wire/enums.js';
+import type { ClientHello } from '../wire/client-hello.js';
+import { ja4 } from './ja4.js';
+
+export interface HelloFacts {
+  /** Lowercased host_name, or null without SNI. */
+  sni: string | null;
+  /** ALPN names offered, in client order (latin1: one char per byte). */
+  alpn: string[];
+  /** Highest version offered: '1.3', '1.2', '1.1', '1.0', or a hex code point. */
+  maxVersion: string;
+  /** Versions from supported_versions (GREASE removed), or the legacy_version alone. */
+  versions: string[];
+  offersTls13: boolean;
+  cipherSuites: string[];
+  groups: string[];
+  keyShareGroups: string[];
+  signatureAlgorithms: string[];
+  sessionIdLength: number;
+  /** TLS 1.2 session_ticket: absent, empty (asks for one) or present with its key name. */
+  sessionTicket: { present: boolean; keyName: string | null };
+  /** TLS 1.3 PSK identities offered, with each one's first 16 bytes (ticket key name) in hex. */
+  pskIdentities: number;
+  pskKeyNames: string[];
+  earlyData: boolean;
+  ja4: string;
+  /** How many TLS records the hello took. */
+  records: number;
+  /** Length of the ClientHello handshake message. */
+  bytes: number;
+}
+
+const KEY_NAME_BYTES = 16;
+
+export function helloFacts(hello: ClientHello, records: number): HelloFacts {
+  const versions = offeredVersions(hello);
+  const max = versions.length ? Math.max(...versions) : hello.legacyVersion;
+  return {
+    sni: hello.serverName ?? null,
+    alpn: [...(hello.alpn ?? [])],
+    maxVersion: versionLabel(max),
+    versions: versions.map(versionLabel),
+    offersTls13: versions.includes(ProtocolVersion.TLS1_3),
+    cipherSuites: hello.cipherSuites.filter((c) => !isGrease(c)).map((c) => nameOf(CipherSuite, c)),
+    groups: (hello.supportedGroups ?? []).filter((g) => !isGrease(g)).map((g) => nameOf(NamedGroup, g)),
+    keyShareGroups: (hello.keyShares ?? []).filter((k) => !isGrease(k.group)).map((k) => nameOf(NamedGroup, k.group)),
+    signatureAlgorithms: (hello.signatureAlgorithms ?? []).filter((s) => !isGrease(s)).map((s) => nameOf(SignatureScheme, s)),
+    sessionIdLength: hello.legacySessionId.length,
+    sessionTicket: {
+      present: hello.sessionTicket !== undefined && hello.sessionTicket.length > 0,
+      keyName: hello.sessionTicket && hello.sessionTicket.length >= KEY_NAME_BYTES ? hex(hello.sessionTicket.subarray(0, KEY_NAME_BYTES)) : null,
+    },
+    pskIdentities: hello.preSharedKey?.identities.length ?? 0,
+    pskKeyNames: (hello.preSharedKey?.identities ?? [])
+      .filter((i) => i.identity.length >= KEY_NAME_BYTES)
+      .map((i) => hex(i.identity.subarray(0, KEY_NAME_BYTES))),
+    earlyData: hello.earlyData,
+    ja4: ja4(hello),
+    records,
+    bytes: hello.raw.length,
+  };
+}
+
+/** Versions the client offers: supported_versions without GREASE, else legacy_version (RFC 8446 §4.2.1). */
+export function offeredVersions(hello: ClientHello): number[] {
+  if (hello.supportedVersions) return hello.supportedVersions.filter((v) => !isGrease(v));
+  return [hello.legacyVersion];
+}
+
+function versionLabel(v: number): string {
+  switch (v) {
+    case ProtocolVersion.TLS1_3:
+      return '1.3';
+    case ProtocolVersion.TLS1_2:
+      return '1.2';
+    case ProtocolVersion.TLS1_1:
+      return '1.1';
+    case ProtocolVersion.TLS1_0:
+      return '1.0';
+    case ProtocolVersion.SSL3_0:
+      return 'ssl3';
+    default:
+      return `0x${v.toString(16).padStart(4, '0')}`;
+  }
+}
+
+function hex(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex');
+}

@@ -1,0 +1,121 @@
+// The native engine: Node's OpenSSL (node:tls) terminating connections whose ClientHello was
+// already peeked. The raw socket and its peeked bytes go to the tls.Server of the connection's
+// policy (socket.unshift + emit('connection'), PLATFORM-FACTS), one server per distinct policy.
+import type { Socket } from 'node:net';
+import tls from 'node:tls';
+import { KeyMaterialStore } from './key-material.js';
+import { serverOptions, type NativePolicy } from './server-options.js';
+
+export interface NativeHandshakeCallbacks {
+  secure(socket: tls.TLSSocket): void;
+  failed(error: NativeHandshakeError, socket: tls.TLSSocket | undefined): void;
+}
+
+export interface NativeEngineOptions {
+  handshakeTimeoutMs: number;
+  /** Called once per new tls.Server (resumption attaches ticket keys and session handlers here). */
+  configureServer?: (server: tls.Server, policy: NativePolicy) => void;
+}
+
+export class NativeHandshakeError extends Error {
+  override readonly name = 'NativeHandshakeError';
+  constructor(
+    /** Stable reason, e.g. `no_application_protocol`, `protocol_version`, `no_shared_cipher`, `timeout`. */
+    readonly code: string,
+    /** The alert the client was sent (by name), or null when it is unknown or none was sent. */
+    readonly alert: string | null,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export class NativeEngine {
+  private readonly servers = new Map<string, tls.Server>();
+  /** Connections handed to a server and not yet secure or failed, by TCP 4-tuple. */
+  private readonly pending = new Map<string, NativeHandshakeCallbacks>();
+  readonly keys = new KeyMaterialStore();
+
+  constructor(private readonly options: NativeEngineOptions) {}
+
+  /** Builds (and caches) the server for a policy; throws KeyMaterialError for unusable keys. */
+  serverFor(policy: NativePolicy): tls.Server {
+    let server = this.servers.get(policy.id);
+    if (server) return server;
+    server = tls.createServer(serverOptions(policy, this.keys.get(policy.certificate), this.options.handshakeTimeoutMs));
+    server.on('secureConnection', (socket: tls.TLSSocket) => {
+      const key = tupleKey(socket);
+      const callbacks = this.pending.get(key);
+      if (!callbacks) return;
+      this.pending.delete(key);
+      callbacks.secure(socket);
+    });
+    server.on('tlsClientError', (err: Error, socket: tls.TLSSocket) => {
+      const key = tupleKey(socket);
+      const callbacks = this.pending.get(key);
+      if (!callbacks) return;
+      this.pending.delete(key);
+      callbacks.failed(classify(err), socket);
+    });
+    this.options.configureServer?.(server, policy);
+    this.servers.set(policy.id, server);
+    return server;
+  }
+
+  /** Every server built so far (resumption updates their ticket keys on rotation). */
+  allServers(): Iterable<[string, tls.Server]> {
+    return this.servers.entries();
+  }
+
+  /**
+   * Starts the handshake on `socket`, whose first `peeked` bytes were already read. The socket must
+   * be paused with no 'data' listener. Exactly one callback fires, unless the socket closes first
+   * (then the caller's own 'close' handler sees it; call `forget`).
+   */
+  accept(socket: Socket, peeked: Uint8Array, policy: NativePolicy, callbacks: NativeHandshakeCallbacks): void {
+    const server = this.serverFor(policy);
+    const key = tupleKey(socket);
+    this.pending.set(key, callbacks);
+    socket.unshift(peeked);
+    server.emit('connection', socket);
+  }
+
+  forget(socket: Socket): void {
+    this.pending.delete(tupleKey(socket));
+  }
+
+  close(): void {
+    for (const server of this.servers.values()) server.removeAllListeners();
+    this.servers.clear();
+    this.pending.clear();
+  }
+}
+
+function tupleKey(socket: { remoteAddress?: string | undefined; remotePort?: number | undefined; localAddress?: string | undefined; localPort?: number | undefined }): string {
+  return `${socket.remoteAddress}|${socket.remotePort}|${socket.localAddress}|${socket.localPort}`;
+}
+
+/** Maps OpenSSL/Node handshake errors to a reason code and the alert OpenSSL sent for it. */
+export function classify(err: Error & { code?: string; reason?: string }): NativeHandshakeError {
+  const code = err.code ?? '';
+  const reason = (err.reason ?? err.message).toLowerCase();
+  const table: Array<[RegExp, string, string | null]> = [
+    [/no_application_protocol|no application protocol/, 'no_application_protocol', 'no_application_protocol'],
+    [/unsupported_protocol|unsupported protocol|wrong_version_number|version too low|protocol version/, 'protocol_version', 'protocol_version'],
+    [/no_shared_cipher|no shared cipher/, 'no_shared_cipher', 'handshake_failure'],
+    [/no_suitable_key_share|no suitable key share|no_shared_group|no shared group/, 'no_shared_group', 'handshake_failure'],
+    [/no_suitable_signature_algorithm|no suitable signature/, 'no_shared_signature_algorithm', 'handshake_failure'],
+    [/peer did not return a certificate|certificate_required/, 'client_cert_missing', 'certificate_required'],
+    [/alert/, 'client_alert', null],
+    [/timed? ?out|timeout/, 'handshake_timeout', null],
+    [/econnreset|socket hang up|closed/, 'client_closed', null],
+  ];
+  for (const [re, reasonCode, alert] of table) {
+    if (re.test(reason) || re.test(code.toLowerCase())) {
+      return new NativeHandshakeError(reasonCode, alert, err.message, { cause: err });
+    }
+  }
+  if (code === 'ERR_SSL_HANDSHAKE_TIMEOUT' || /timeout/i.test(err.message)) return new NativeHandshakeError('handshake_timeout', null, err.message, { cause: err });
+  return new NativeHandshakeError(code ? code.toLowerCase().replace(/^err_ssl_/, '') : 'handshake_error', null, err.message, { cause: err });
+}

@@ -1,0 +1,14 @@
+// Every command group of the CLI, in the order `tlsedge --help` lists them. Registration is
+// cheap; each command loads its implementation (and heavy modules) only when it runs.
+import type { Command } from 'commander';
+import { register as registerConfig } from './config.js';
+import { register as registerEvents } from './events.js';
+import { register as registerReplay } from './replay.js';
+import { register as registerUp } from './up.js';
+
+export function registerCommands(program: Command): void {
+  registerUp(program);
+  registerEvents(program);
+  registerReplay(program);
+  registerConfig(program);
+}

@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createActor } from 'xstate';
+import { connectionMachine, type ConnectionMachineEvent } from '../../../machines/connection/machine.js';
+
+function run(events: ConnectionMachineEvent[]): string[] {
+  const actor = createActor(connectionMachine, { input: { id: 'c1' } }).start();
+  const states = [String(actor.getSnapshot().value)];
+  for (const e of events) {
+    actor.send(e);
+    states.push(String(actor.getSnapshot().value));
+  }
+  actor.stop();
+  return states;
+}
+
+const policy = (tunnel: string | null = null): ConnectionMachineEvent => ({
+  type: 'policy_selected', rule: 0, match: 'a.test', matchedBy: 'exact', certificate: 'a.test', certificateFingerprint: null, certificateBy: 'exact',
+  engine: 'native', alpn: ['http/1.1'], tls: { min: '1.2', max: '1.3' }, clientCert: 'none', tunnel, policyId: 'p1',
+});
+const completed: ConnectionMachineEvent = { type: 'handshake_completed', version: '1.3', cipher: 'TLS_AES_128_GCM_SHA256', alpn: 'http/1.1', resumed: null, durationMs: 1 };
+const bound = (request: number): ConnectionMachineEvent => ({ type: 'origin_bound', request, method: 'GET', host: 'a.test', path: '/', rule: 0, origin: 'http://o', poolKey: 'k', reused: false, originConnection: 'o1', sniSent: null });
+const done = (request: number): ConnectionMachineEvent => ({ type: 'request_completed', request, status: 200, bytesIn: 1, bytesOut: 1, durationMs: 1 });
+const closed: ConnectionMachineEvent = { type: 'closed', reason: 'client_closed', durationMs: 1, requests: 0, bytesIn: 0, bytesOut: 0, state: 'x' };
+
+describe('connection statechart', () => {
+  it('goes accept → handshaking → established ⇄ originBound → closed for a proxied request', () => {
+    const states = run([policy(), completed, bound(1), done(1), closed]);
+    assert.deepEqual(states, ['accept', 'handshaking', 'established', 'originBound', 'established', 'closed']);
+  });
+
+  it('stays originBound until the last of several concurrent requests completes (h2)', () => {
+    const states = run([policy(), completed, bound(1), bound(2), done(1), done(2)]);
+    assert.deepEqual(states.slice(-4), ['originBound', 'originBound', 'originBound', 'established']);
+  });
+
+  it('enters tunneling for a tunnel policy and never handshakes', () => {
+    const states = run([policy('127.0.0.1:9443'), completed, closed]);
+    assert.deepEqual(states, ['accept', 'tunneling', 'tunneling', 'closed']);
+  });
+
+  it('moves to handshakeOffloaded while a signature is pending and back when it completes', () => {
+    const states = run([
+      policy(),
+      { type: 'handshake_offloaded', signer: 'tpm0', key: 'k', scheme: 'ecdsa_secp256r1_sha256' },
+      { type: 'signature_completed', signer: 'tpm0', key: 'k', scheme: 'ecdsa_secp256r1_sha256', latencyMs: 5 },
+      completed,
+    ]);
+    assert.deepEqual(states, ['accept', 'handshaking', 'handshakeOffloaded', 'handshaking', 'established']);
+  });
+
+  it('closes with the failure recorded when the handshake fails', () => {
+    const actor = createActor(connectionMachine, { input: { id: 'c1' } }).start();
+    actor.send(policy());
+    actor.send({ type: 'handshake_failed', reason: 'no_application_protocol', stage: 'handshake', alert: 'no_application_protocol', message: 'x' });
+    const snap = actor.getSnapshot();
+    assert.equal(snap.value, 'closed');
+    assert.equal(snap.status, 'done');
+    assert.deepEqual(snap.context.failure, { stage: 'handshake', reason: 'no_application_protocol' });
+  });
+
+  it('ignores facts that are not legal in the current state', () => {
+    const actor = createActor(connectionMachine, { input: { id: 'c1' } }).start();
+    assert.equal(actor.getSnapshot().can(bound(1)), false, 'no request before a handshake');
+    assert.equal(actor.getSnapshot().can(completed), false, 'no handshake before a policy');
+    actor.send(bound(1));
+    assert.equal(actor.getSnapshot().value, 'accept');
+  });
+});
