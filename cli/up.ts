@@ -5,7 +5,7 @@ import { loadConfigFile } from '../adapters/config/load.js';
 import type { TlsedgeConfig } from '../adapters/config/model.js';
 import { createLogger } from '../adapters/log/logger.js';
 import { startEmbedded } from '../actors/system/embedded.js';
-import { demoConfig } from './demo/config.js';
+import { writeDemoConfig } from './demo/config.js';
 import { startDemoOrigin, type DemoOrigin } from './demo/origin.js';
 import { DEMO_NAMES, ensureDemoPki } from './demo/pki.js';
 import { DEFAULT_STATE_DIR, removeInstance, writeInstance } from './instance.js';
@@ -29,7 +29,7 @@ export async function runUp(options: UpOptions): Promise<void> {
     const pki = await ensureDemoPki(`${stateDir}/demo`, out);
     caFile = pki.caFile;
     origin = await startDemoOrigin();
-    config = demoConfig(pki, { stateDir, listen: options.listen ?? '127.0.0.1:8443', admin: options.admin ?? '127.0.0.1:9090', originPort: origin.port });
+    config = await loadConfigFile(writeDemoConfig(pki, { stateDir, listen: options.listen ?? '127.0.0.1:8443', admin: options.admin ?? '127.0.0.1:9090', originPort: origin.port }));
   } else {
     config = await loadConfigFile(options.config ?? 'tlsedge.yaml');
   }
@@ -70,6 +70,7 @@ export async function runUp(options: UpOptions): Promise<void> {
     out('Watch and explain (in another shell, same directory):');
     out('  npm run tlsedge -- events --follow          # live handshake events');
     out('  npm run tlsedge -- replay --last            # the last connection, step by step');
+    out(`  (the config in use is ${config.file}: replay --last --config <a changed copy> tells what would differ)`);
   }
   out('Press Ctrl-C to stop.');
 

@@ -2,6 +2,7 @@
 // docs (docs/events.md is generated from `connectionEventCatalogue`). One string is the event
 // type suffix, the XState event type and the NATS subject suffix.
 import type { HelloFacts } from '../../adapters/tls/hello/facts.js';
+import type { MissReason } from '../../adapters/origin/identity.js';
 
 export type { HelloFacts };
 
@@ -72,7 +73,11 @@ export interface ConnectionEventData {
     originConnection: string;
     sniSent: string | null;
     /** Why an idle connection to the same origin could not be reused. */
-    missReason?: 'sni_differs' | 'client_cert_differs' | 'verify_differs' | 'alpn_differs' | 'pool_full';
+    missReason?: MissReason;
+    /** A new TLS connection to the origin resumed its session. */
+    resumed?: boolean;
+    /** `verify: permissive`: the certificate problem strict mode would have refused. */
+    verifyError?: string;
   };
   request_completed: { request: number; status: number; bytesIn: number; bytesOut: number; durationMs: number };
   request_refused: { request: number; status: number; reason: string; host: string; path: string };

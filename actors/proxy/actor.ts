@@ -4,18 +4,19 @@ import type { Socket } from 'node:net';
 import { EventRecorder } from '../../bus/recorder.js';
 import { NativeEngine } from '../../adapters/tls/native/engine.js';
 import { ConnectionActor } from '../connection/actor.js';
-import { PolicySelector } from '../connection/policy.js';
-import { fileFingerprints } from '../connection/fingerprint.js';
+import type { PolicySelector } from '../connection/policy.js';
 import type { ApplicationLayer, ConnectionServices } from '../connection/ports.js';
 import type { ActorRuntime, RunningActor } from '../system/runtime.js';
 import { connectionIdFactory } from './ids.js';
 import { listen, type BoundListener } from './listener.js';
-import { ProxyMetrics } from './metrics.js';
+import type { ProxyMetrics } from './metrics.js';
 import { tcpTunnelDialer } from './tunnel.js';
 
 export interface ProxyOptions {
   /** What runs on established connections (HTTP/1.1 and h2 proxying to origins). */
   app: ApplicationLayer;
+  policies: PolicySelector;
+  metrics: ProxyMetrics;
   /** Hook for components that configure each native tls.Server (resumption). */
   configureNative?: ConstructorParameters<typeof NativeEngine>[0]['configureServer'];
 }
@@ -33,10 +34,10 @@ export async function startProxy(runtime: ActorRuntime, options: ProxyOptions): 
   // Load every file key now: a bad key is a startup error naming its config path, not a failed handshake later.
   for (const cert of config.certificates) if (cert.key.kind === 'file') native.keys.get(cert);
 
-  const metrics = new ProxyMetrics(runtime.metrics);
+  const { metrics } = options;
   const services: ConnectionServices = {
     recorder: new EventRecorder(runtime.events, runtime.nodeId, 'connection'),
-    policies: new PolicySelector(config, fileFingerprints()),
+    policies: options.policies,
     native,
     app: options.app,
     tunnels: tcpTunnelDialer(5_000),

@@ -8,16 +8,16 @@ export class ProxyMetrics implements ConnectionMetrics {
   private readonly accepted;
   private readonly handshakes;
   private readonly handshakeSeconds;
-  readonly originRequests;
-  readonly originRequestSeconds;
+  private readonly originRequests;
+  private readonly requestSeconds;
 
   constructor(registry: Registry) {
     this.active = gauge(registry, 'tlsedge_connections_active', 'Client connections open now');
     this.accepted = counter(registry, 'tlsedge_connections_total', 'Client connections accepted');
     this.handshakes = counter(registry, 'tlsedge_handshakes_total', 'TLS handshakes by result, version, sni rule and resumption', ['result', 'version', 'sni', 'resumed'] as const);
     this.handshakeSeconds = histogram(registry, 'tlsedge_handshake_duration_seconds', 'TLS handshake duration', ['version'] as const, latencyBuckets);
-    this.originRequests = counter(registry, 'tlsedge_origin_requests_total', 'Requests proxied to origins by origin rule and status class', ['origin', 'status'] as const);
-    this.originRequestSeconds = histogram(registry, 'tlsedge_origin_request_duration_seconds', 'Time from request to complete response', ['origin'] as const, latencyBuckets);
+    this.originRequests = counter(registry, 'tlsedge_origin_requests_total', 'Requests proxied to origins by status class (or local failure status)', ['status'] as const);
+    this.requestSeconds = histogram(registry, 'tlsedge_origin_request_duration_seconds', 'Time from request head to complete response', [], latencyBuckets);
   }
 
   opened(): void {
@@ -27,6 +27,27 @@ export class ProxyMetrics implements ConnectionMetrics {
 
   closed(): void {
     this.active.dec();
+  }
+
+  /** A proxied response finished (status class per origin rule, and its duration). */
+  originRequest(info: { status: number; totalMs: number }): void {
+    const cls = `${Math.floor(info.status / 100)}xx`;
+    this.requestChild(cls).inc();
+    this.requestSeconds.observe(info.totalMs / 1000);
+  }
+
+  originFailure(status: number): void {
+    this.requestChild(String(status)).inc();
+  }
+
+  private readonly requestChildren = new Map<string, { inc(): void }>();
+  private requestChild(status: string): { inc(): void } {
+    let child = this.requestChildren.get(status);
+    if (!child) {
+      child = this.originRequests.labels(status);
+      this.requestChildren.set(status, child);
+    }
+    return child;
   }
 
   handshake(result: 'completed' | 'failed', version: string, sni: string, seconds: number, resumed: string | null): void {

@@ -23,7 +23,8 @@ export class MaterialCache {
 
   /** Material for a rule's `verify.ca` and `client_cert` (reads files on first use; throws OriginError). */
   forRule(rule: OriginRule): TlsMaterial {
-    const ca = rule.verify.ca ?? '';
+    // with verify: none no trust store is needed ('-' loads none)
+    const ca = rule.verify.mode === 'none' ? '-' : (rule.verify.ca ?? '');
     const cert = rule.clientCert?.cert ?? '';
     const key = rule.clientCert?.key ?? '';
     const id = `${ca}\0${cert}\0${key}`;
@@ -39,7 +40,9 @@ export class MaterialCache {
     let caPem: string | undefined;
     let caHash = 'system';
     try {
-      if (caFile) {
+      if (caFile === '-') {
+        caHash = 'none';
+      } else if (caFile) {
         caPem = readFileSync(caFile, 'utf8');
         caHash = createHash('sha256').update(caPem).digest('hex').slice(0, 16);
       } else {

@@ -72,6 +72,11 @@ export class Signer {
     return this.backend.kind;
   }
 
+  /** The PKCS#11 token label, when the signer has one. */
+  get tokenLabel(): string | undefined {
+    return this.backend.tokenLabel;
+  }
+
   /** Opens the backend and reads the key list. With `waitReady` a failure rejects (CLI); otherwise it retries in the background (actor). */
   async start(options: { waitReady?: boolean } = {}): Promise<void> {
     await this.backend.start(options);

@@ -74,6 +74,15 @@ function ipBytes(ip: string): Buffer {
   return Buffer.from(ip.split('.').map((p) => parseInt(p, 10)));
 }
 
+/** The subjectAltName extension (RFC 5280 §4.2.1.6) for DNS names and IP addresses; undefined when both are empty. */
+export function subjectAltNameExtension(dnsNames: readonly string[], ipAddresses: readonly string[] = []): Asn1 | undefined {
+  const sans: Asn1[] = [
+    ...dnsNames.map((n) => implicitPrimitive(2, n)),
+    ...ipAddresses.map((ip) => implicitPrimitive(7, ipBytes(ip).toString('binary'))),
+  ];
+  return sans.length > 0 ? extension(OID.subjectAltName, false, seq(sans)) : undefined;
+}
+
 function extensionsFor(t: CertificateTemplate): Asn1[] {
   const exts: Asn1[] = [];
   exts.push(extension(OID.basicConstraints, true, seq(t.isCa ? [bool(true)] : [])));
@@ -84,11 +93,8 @@ function extensionsFor(t: CertificateTemplate): Asn1[] {
   exts.push(extension(OID.keyUsage, true, keyUsage));
   const usages = t.usages ?? (t.isCa ? [] : ['serverAuth']);
   if (usages.length > 0) exts.push(extension(OID.extKeyUsage, false, seq(usages.map((u) => oid(OID[u])))));
-  const sans: Asn1[] = [
-    ...(t.dnsNames ?? []).map((n) => implicitPrimitive(2, n)),
-    ...(t.ipAddresses ?? []).map((ip) => implicitPrimitive(7, ipBytes(ip).toString('binary'))),
-  ];
-  if (sans.length > 0) exts.push(extension(OID.subjectAltName, false, seq(sans)));
+  const san = subjectAltNameExtension(t.dnsNames ?? [], t.ipAddresses ?? []);
+  if (san) exts.push(san);
   exts.push(extension(OID.subjectKeyIdentifier, false, octets(keyIdentifier(t.subjectPublicKey))));
   exts.push(extension(OID.authorityKeyIdentifier, false, seq([implicitPrimitive(0, keyIdentifier(t.issuerPublicKey).toString('binary'))])));
   return exts;

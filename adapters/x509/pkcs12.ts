@@ -73,8 +73,8 @@ export function readPkcs12(bytes: Uint8Array, password: string): Pkcs12Contents 
   const certType = oids.certBag!;
   for (const bag of p12.getBags({ bagType: certType })[certType] ?? []) {
     let der: Buffer | undefined;
-    if (bag.cert) der = fromBinary(forge.asn1.toDer(forge.pki.certificateToAsn1(bag.cert)).getBytes());
-    else if (bag.asn1) der = unwrapCertBag(bag.asn1);
+    if (bag.asn1) der = unwrapCertBag(bag.asn1);
+    else if (bag.cert) der = originalCertificate(bag.cert);
     if (der) certificates.push(entry(der, bag));
   }
   return { keys, certificates };
@@ -86,6 +86,19 @@ function unwrapCertBag(node: forge.asn1.Asn1): Buffer {
   const der = encodeDer(node);
   if (node.tagClass === forge.asn1.Class.UNIVERSAL && node.type === forge.asn1.Type.OCTETSTRING) return fromBinary(node.value as string);
   return der;
+}
+
+/**
+ * The certificate's own bytes. node-forge's certificateToAsn1 re-encodes from parsed fields (string
+ * types change), so rebuild it from the original TBSCertificate node it keeps: the outer
+ * signatureAlgorithm equals the TBS `signature` field (RFC 5280 §4.1.1.2), and the signature is raw.
+ */
+function originalCertificate(cert: forge.pki.Certificate): Buffer {
+  const tbs = (cert as forge.pki.Certificate & { tbsCertificate: forge.asn1.Asn1 }).tbsCertificate;
+  const fields = tbs.value as forge.asn1.Asn1[];
+  const sigAlg = fields[fields[0]!.tagClass === forge.asn1.Class.CONTEXT_SPECIFIC ? 2 : 1]!;
+  const signature = forge.asn1.create(forge.asn1.Class.UNIVERSAL, forge.asn1.Type.BITSTRING, false, '\x00' + (cert.signature as string));
+  return encodeDer(forge.asn1.create(forge.asn1.Class.UNIVERSAL, forge.asn1.Type.SEQUENCE, true, [tbs, sigAlg, signature]));
 }
 
 /** The private key, its certificate and the rest of the chain. */

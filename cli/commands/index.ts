@@ -1,8 +1,10 @@
 // Every command group of the CLI, in the order `tlsedge --help` lists them. Registration is
 // cheap; each command loads its implementation (and heavy modules) only when it runs.
 import type { Command } from 'commander';
+import { register as registerCerts } from './certs.js';
 import { register as registerConfig } from './config.js';
 import { register as registerEvents } from './events.js';
+import { register as registerKeys } from './keys.js';
 import { register as registerReplay } from './replay.js';
 import { register as registerUp } from './up.js';
 
@@ -11,4 +13,6 @@ export function registerCommands(program: Command): void {
   registerEvents(program);
   registerReplay(program);
   registerConfig(program);
+  registerKeys(program);
+  registerCerts(program);
 }

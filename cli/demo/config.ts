@@ -1,19 +1,21 @@
-// The demo's config: the three demo names with their own certificates (`localhost` is the
+// The demo's config, written as a real tlsedge.yaml in the state dir (so `replay` can compare a
+// modified copy against it): the three demo names with their own certificates (`localhost` is the
 // default for unknown names), every host routed to the demo origin.
-import { configFromObject } from '../../adapters/config/load.js';
-import type { TlsedgeConfig } from '../../adapters/config/model.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
 import type { DemoPki } from './pki.js';
 
-export function demoConfig(pki: DemoPki, options: { stateDir: string; listen: string; admin: string; originPort: number }): TlsedgeConfig {
-  return configFromObject(
-    {
-      listen: [{ address: options.listen }],
-      admin: { address: options.admin },
-      log: { dir: `${options.stateDir}/events` },
-      certificates: pki.certs.map((c) => ({ names: [c.name], cert: c.cert, key: c.key, default: c.name === 'localhost' })),
-      origins: [{ match: { path_prefix: '/' }, to: `http://127.0.0.1:${options.originPort}` }],
-    },
-    process.cwd(),
-    'demo config',
-  );
+export function writeDemoConfig(pki: DemoPki, options: { stateDir: string; listen: string; admin: string; originPort: number }): string {
+  const file = join(pki.dir, 'tlsedge.yaml');
+  const config = {
+    listen: [{ address: options.listen }],
+    admin: { address: options.admin },
+    log: { dir: join(options.stateDir, 'events') },
+    certificates: pki.certs.map((c) => ({ names: [c.name], cert: c.cert, key: c.key, ...(c.name === 'localhost' ? { default: true } : {}) })),
+    origins: [{ match: { path_prefix: '/' }, to: `http://127.0.0.1:${options.originPort}` }],
+  };
+  const header = '# Written by `tlsedge up --demo` on every start (the demo origin port changes).\n# Copy it, change something, and ask `tlsedge replay --last --config copy.yaml` what would differ.\n';
+  writeFileSync(file, header + stringify(config));
+  return file;
 }

@@ -16,11 +16,15 @@ export type ConnectionMachineEvent = {
 
 export interface ConnectionContext {
   id: string;
+  /** The server name from the ClientHello (null: none sent). */
+  sni: string | null;
   /** Set by policy_selected: whether the connection passes through untouched. */
   tunnel: boolean;
   /** Requests bound to an origin and not yet completed (HTTP/2 may have several). */
   inFlight: number;
   requests: number;
+  /** Requests answered by tlsedge itself or failed at the origin. */
+  unsuccessful: number;
   /** Why the connection failed, when it did. */
   failure: { stage: string; reason: string } | null;
 }
@@ -38,16 +42,20 @@ export const connectionMachine = setup({
     lastInFlight: ({ context }) => context.inFlight <= 1,
   },
   actions: {
+    recordHello: assign({ sni: ({ event }) => (event.type === 'client_hello_received' ? event.sni : null) }),
+    countRefused: assign({ requests: ({ context }) => context.requests + 1, unsuccessful: ({ context }) => context.unsuccessful + 1 }),
+    countFailed: assign({ unsuccessful: ({ context }) => context.unsuccessful + 1 }),
     recordPolicy: assign({ tunnel: ({ event }) => event.type === 'policy_selected' && event.tunnel !== null }),
     bindRequest: assign({ inFlight: ({ context }) => context.inFlight + 1, requests: ({ context }) => context.requests + 1 }),
     finishRequest: assign({ inFlight: ({ context }) => Math.max(0, context.inFlight - 1) }),
+    finishFailedRequest: assign({ inFlight: ({ context }) => Math.max(0, context.inFlight - 1), unsuccessful: ({ context }) => context.unsuccessful + 1 }),
     recordFailure: assign({
       failure: ({ event }) => (event.type === 'handshake_failed' ? { stage: event.stage, reason: event.reason } : null),
     }),
   },
 }).createMachine({
   id: 'connection',
-  context: ({ input }) => ({ id: input.id, tunnel: false, inFlight: 0, requests: 0, failure: null }),
+  context: ({ input }) => ({ id: input.id, sni: null, tunnel: false, inFlight: 0, requests: 0, unsuccessful: 0, failure: null }),
   initial: 'accept',
   on: {
     handshake_failed: { target: '.closed', actions: 'recordFailure' },
@@ -56,7 +64,7 @@ export const connectionMachine = setup({
   states: {
     accept: {
       on: {
-        client_hello_received: {},
+        client_hello_received: { actions: 'recordHello' },
         policy_selected: { target: 'sniSelected', actions: 'recordPolicy' },
       },
     },
@@ -64,7 +72,8 @@ export const connectionMachine = setup({
       always: [{ guard: 'isTunnel', target: 'tunneling' }, { target: 'handshaking' }],
     },
     tunneling: {
-      on: { tunnel_opened: {} },
+      // The backend connected; bytes flow until either side closes.
+      on: { tunnel_opened: { target: 'tunneling' } },
     },
     handshaking: {
       on: {
@@ -81,22 +90,22 @@ export const connectionMachine = setup({
     established: {
       on: {
         origin_bound: { target: 'originBound', actions: 'bindRequest' },
-        request_refused: {},
+        request_refused: { actions: 'countRefused' },
         // A connect failure happens before any binding: the connection stays established.
-        origin_failed: {},
+        origin_failed: { actions: 'countFailed' },
       },
     },
     originBound: {
       on: {
         origin_bound: { actions: 'bindRequest' },
-        request_refused: {},
+        request_refused: { actions: 'countRefused' },
         request_completed: [
           { guard: 'lastInFlight', target: 'established', actions: 'finishRequest' },
           { actions: 'finishRequest' },
         ],
         origin_failed: [
-          { guard: 'lastInFlight', target: 'established', actions: 'finishRequest' },
-          { actions: 'finishRequest' },
+          { guard: 'lastInFlight', target: 'established', actions: 'finishFailedRequest' },
+          { actions: 'finishFailedRequest' },
         ],
       },
     },

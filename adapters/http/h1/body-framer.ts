@@ -49,7 +49,7 @@ export class BodyFramer {
     this.bytes = 0;
     this.maxTrailerBytes = maxTrailerBytes;
     this.remaining = kind === 'length' ? contentLength : 0;
-    this.state = kind === 'chunked' ? SIZE_FIRST : kind === 'close' ? DATA : DONE;
+    this.state = kind === 'chunked' ? SIZE_FIRST : kind === 'none' ? DONE : DATA;
     this.lineBytes = 0;
     this.sizeDigits = 0;
     this.trailerBytes = 0;

@@ -229,8 +229,10 @@ class Http1Connection implements OriginHandler {
     if (wasTunnel) {
       this.closeReason = 'upgraded';
       this.reportResponse(101, false);
-    } else if (inExchange && this.closeReason === 'client_closed') {
-      this.closeReason = 'client_aborted';
+    } else if (inExchange) {
+      if (this.closeReason === 'client_closed') this.closeReason = 'client_aborted';
+      this.keepAlive = false;
+      this.reportResponse(this.res?.status ?? 0, false); // status 0: the client left before a response
     }
     this.releaseOrigin(false);
     this.pending.clear();

@@ -4,6 +4,7 @@ import type { CertificateConfig, SniRule } from '../../../adapters/config/model.
 import { DEFAULT_RULE, selectPolicy } from '../../../actors/connection/policy.js';
 import { routeRequest } from '../../../actors/connection/routing.js';
 import { configFromObject } from '../../../adapters/config/load.js';
+import { DEFAULT_ALPN } from '../../../adapters/config/sections/sni.js';
 
 const cert = (index: number, names: string[], isDefault = false): CertificateConfig => ({
   index, id: names[0]!, names, cert: `/c/${names[0]}.pem`, key: { kind: 'file', path: `/c/${names[0]}.key` }, default: isDefault,
@@ -25,9 +26,10 @@ describe('policy selection', () => {
     const sni = [rule(0, 'a.test', { alpn: ['http/1.1'] }), rule(1, '*.test', { alpn: ['h2'] }), rule(2, '*')];
     assert.deepEqual(pick(sni, 'a.test'), [0, 'exact', 'http/1.1']);
     assert.deepEqual(pick(sni, 'deep.b.test'), [1, 'wildcard', 'h2']);
-    assert.deepEqual(pick(sni, 'other.example'), [2, 'catch_all', 'h2,http/1.1']);
-    assert.deepEqual(pick(sni, null), [2, 'catch_all', 'h2,http/1.1']);
-    assert.deepEqual(pick([], 'a.test'), [-1, 'default', 'h2,http/1.1']);
+    const defaultAlpn = DEFAULT_ALPN.join(',');
+    assert.deepEqual(pick(sni, 'other.example'), [2, 'catch_all', defaultAlpn]);
+    assert.deepEqual(pick(sni, null), [2, 'catch_all', defaultAlpn]);
+    assert.deepEqual(pick([], 'a.test'), [-1, 'default', defaultAlpn]);
     function pick(rules: SniRule[], name: string | null) {
       const f = selectPolicy({ sni: rules, certificates }, name).facts;
       return [f.rule, f.matchedBy, f.alpn.join(',')];

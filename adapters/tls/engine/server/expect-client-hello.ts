@@ -2,7 +2,7 @@
 // a HelloRetryRequest when no usable key share was sent, then sendServerParameters up to the
 // point where the CertificateVerify signature is requested from the host.
 import { decodeClientHello, type ClientHello } from '../../wire/client-hello.js';
-import { ContentType, ExtensionType, HandshakeType, ProtocolVersion, PskKeyExchangeMode, SignatureScheme, isGrease, nameOf } from '../../wire/enums.js';
+import { ExtensionType, HandshakeType, ProtocolVersion, PskKeyExchangeMode, SignatureScheme, isGrease, nameOf } from '../../wire/enums.js';
 import { TlsError } from '../../wire/errors.js';
 import { encodeAlpnServer } from '../../wire/extensions/alpn.js';
 import { encodeCertificateAuthorities } from '../../wire/extensions/certificate-authorities.js';
@@ -295,7 +295,9 @@ function encryptedExtensionsFor(conn: Conn, hello: ClientHello, neg: Negotiated)
 }
 
 function certificateRequestExtensions(policy: ServerPolicy): Array<{ type: number; data: Uint8Array }> {
-  const ext = [{ type: ExtensionType.signature_algorithms, data: encodeSignatureAlgorithms(policy.clientAuth.schemes ?? CLIENT_SIGNATURE_SCHEMES) }];
+  const ext: Array<{ type: number; data: Uint8Array }> = [
+    { type: ExtensionType.signature_algorithms, data: encodeSignatureAlgorithms(policy.clientAuth.schemes ?? CLIENT_SIGNATURE_SCHEMES) },
+  ];
   const names = policy.clientAuth.authorityNames;
   if (names && names.length > 0) ext.push({ type: ExtensionType.certificate_authorities, data: encodeCertificateAuthorities(names) });
   return ext;

@@ -1,0 +1,180 @@
+// The engine's CryptoProvider on node:crypto (OpenSSL): hashes, HMAC, the three TLS 1.3 AEADs,
+// X25519/P-256/P-384 key exchange, and CertificateVerify/chain verification for client auth.
+// Ephemeral keys are derived from `random(…, 'key_share')`, so a seeded source reproduces traces.
+import {
+  createCipheriv,
+  createDecipheriv,
+  createECDH,
+  createHash,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  diffieHellman,
+  randomBytes,
+  type CipherGCMTypes,
+  type ECDH,
+  type Hash,
+  type KeyObject,
+} from 'node:crypto';
+import { NamedGroup } from '../wire/enums.js';
+import type { Aead, AeadName, ChainVerdict, CryptoProvider, HashContext, HashName, KeyShare, RandomPurpose } from '../engine/provider.js';
+import { verifyCertificateVerify } from './verify.js';
+import { verifyChain } from './chain.js';
+
+export interface NodeCryptoProviderOptions {
+  /** Replaces the CSPRNG (tests reproducing RFC 8448 only). */
+  random?: (length: number, purpose: RandomPurpose) => Uint8Array;
+}
+
+const X25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
+const X25519_SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
+
+export class NodeCryptoProvider implements CryptoProvider {
+  private readonly source: (length: number, purpose: RandomPurpose) => Uint8Array;
+
+  constructor(options: NodeCryptoProviderOptions = {}) {
+    this.source = options.random ?? ((n) => randomBytes(n));
+  }
+
+  random(length: number, purpose: RandomPurpose): Uint8Array {
+    const bytes = this.source(length, purpose);
+    if (bytes.length !== length) throw new Error(`random source returned ${bytes.length} bytes for ${purpose}, wanted ${length}`);
+    return bytes;
+  }
+
+  hash(alg: HashName, data: Uint8Array): Uint8Array {
+    return createHash(alg).update(data).digest();
+  }
+
+  hashContext(alg: HashName): HashContext {
+    return wrapHash(createHash(alg));
+  }
+
+  hmac(alg: HashName, key: Uint8Array, data: Uint8Array): Uint8Array {
+    return createHmac(alg, key).update(data).digest();
+  }
+
+  aead(name: AeadName, key: Uint8Array): Aead {
+    return new NodeAead(name, Buffer.from(key));
+  }
+
+  supportsGroup(group: number): boolean {
+    return group === NamedGroup.x25519 || group === NamedGroup.secp256r1 || group === NamedGroup.secp384r1;
+  }
+
+  generateKeyShare(group: number): KeyShare {
+    switch (group) {
+      case NamedGroup.x25519:
+        return this.x25519();
+      case NamedGroup.secp256r1:
+        return this.ecdhe(group, 'prime256v1', 32);
+      case NamedGroup.secp384r1:
+        return this.ecdhe(group, 'secp384r1', 48);
+      default:
+        throw new Error(`unsupported group 0x${group.toString(16)}`);
+    }
+  }
+
+  verifySignature(scheme: number, certificateDer: Uint8Array, content: Uint8Array, signature: Uint8Array): boolean {
+    return verifyCertificateVerify(scheme, certificateDer, content, signature);
+  }
+
+  verifyClientChain(chain: readonly Uint8Array[], trustAnchors: readonly Uint8Array[], nowMs: number): ChainVerdict {
+    return verifyChain(chain, trustAnchors, nowMs);
+  }
+
+  private x25519(): KeyShare {
+    // Any 32 bytes are a valid X25519 private key (RFC 7748 clamps them).
+    const privateKey = createPrivateKey({ key: Buffer.concat([X25519_PKCS8_PREFIX, this.random(32, 'key_share')]), format: 'der', type: 'pkcs8' });
+    const spki = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
+    return {
+      group: NamedGroup.x25519,
+      publicKey: new Uint8Array(spki.subarray(spki.length - 32)),
+      agree(peer: Uint8Array): Uint8Array | undefined {
+        if (peer.length !== 32) return undefined;
+        let shared: Buffer;
+        try {
+          const publicKey: KeyObject = createPublicKey({ key: Buffer.concat([X25519_SPKI_PREFIX, peer]), format: 'der', type: 'spki' });
+          shared = diffieHellman({ privateKey, publicKey });
+        } catch {
+          return undefined;
+        }
+        // RFC 8446 §7.4.2: an all-zero X25519 result MUST abort (a low-order point).
+        return shared.some((b) => b !== 0) ? new Uint8Array(shared) : undefined;
+      },
+    };
+  }
+
+  private ecdhe(group: number, curve: string, size: number): KeyShare {
+    let ecdh: ECDH | undefined;
+    // A scalar ≥ the group order is refused by OpenSSL; draw again (practically never happens).
+    for (let attempt = 0; attempt < 8 && !ecdh; attempt++) {
+      const candidate = createECDH(curve);
+      try {
+        candidate.setPrivateKey(this.random(size, 'key_share'));
+        ecdh = candidate;
+      } catch {
+        // out of range
+      }
+    }
+    if (!ecdh) throw new Error(`could not derive a ${curve} private key`);
+    const keys = ecdh;
+    return {
+      group,
+      publicKey: new Uint8Array(keys.getPublicKey()),
+      agree(peer: Uint8Array): Uint8Array | undefined {
+        // RFC 8446 §4.2.8.2: uncompressed points only (0x04 || X || Y).
+        if (peer.length !== 1 + 2 * size || peer[0] !== 4) return undefined;
+        try {
+          return new Uint8Array(keys.computeSecret(peer));
+        } catch {
+          return undefined; // not on the curve
+        }
+      },
+    };
+  }
+}
+
+function wrapHash(h: Hash): HashContext {
+  return {
+    update: (data) => void h.update(data),
+    digest: () => h.copy().digest(),
+    clone: () => wrapHash(h.copy()),
+  };
+}
+
+class NodeAead implements Aead {
+  readonly tagLength = 16;
+
+  constructor(
+    private readonly name: AeadName,
+    private readonly key: Buffer,
+  ) {}
+
+  seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
+    const c = createCipheriv(this.name as CipherGCMTypes, this.key, nonce, { authTagLength: 16 });
+    c.setAAD(aad, { plaintextLength: plaintext.length });
+    const body = c.update(plaintext);
+    c.final();
+    const tag = c.getAuthTag();
+    const out = new Uint8Array(body.length + tag.length);
+    out.set(body, 0);
+    out.set(tag, body.length);
+    return out;
+  }
+
+  open(nonce: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array): Uint8Array | undefined {
+    if (ciphertext.length < this.tagLength) return undefined;
+    const body = ciphertext.subarray(0, ciphertext.length - this.tagLength);
+    const d = createDecipheriv(this.name as CipherGCMTypes, this.key, nonce, { authTagLength: 16 });
+    d.setAuthTag(ciphertext.subarray(ciphertext.length - this.tagLength));
+    d.setAAD(aad, { plaintextLength: body.length });
+    const plain = d.update(body);
+    try {
+      d.final();
+    } catch {
+      return undefined;
+    }
+    return new Uint8Array(plain.buffer, plain.byteOffset, plain.length);
+  }
+}
