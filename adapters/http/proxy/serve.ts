@@ -422,7 +422,7 @@ class Http1Connection implements OriginHandler {
     // body bytes that arrived with the head (or while binding) go out in the same write batch
     if (this.pending.length > 0 && !this.reqFramer.done) this.forwardRequestBody(this.pending.take());
     socket.uncork();
-    if (this.reqFramer.done) this.resumeClient(PAUSE_PIPELINE_FULL);
+    if (this.pending.length <= this.maxPipelined) this.resumeClient(PAUSE_PIPELINE_FULL);
   }
 
   // ---- request body ----

@@ -213,13 +213,15 @@ export interface ParsedResponse {
  * lenient parser of its own (independent of the code under test).
  */
 export class ClientConnection {
-  private buf = Buffer.alloc(0);
+  private chunks: Buffer[] = [];
+  private total = 0;
   private ended = false;
   private waiter: (() => void) | undefined;
 
   constructor(readonly socket: TLSSocket) {
     socket.on('data', (d: Buffer) => {
-      this.buf = Buffer.concat([this.buf, d]);
+      this.chunks.push(d);
+      this.total += d.length;
       this.wake();
     });
     socket.on('end', () => {
@@ -231,6 +233,17 @@ export class ClientConnection {
       this.wake();
     });
     socket.on('error', () => undefined);
+  }
+
+  /** Everything received and not yet consumed, joined lazily (large bodies arrive in many chunks). */
+  private get buf(): Buffer {
+    if (this.chunks.length !== 1) this.chunks = [Buffer.concat(this.chunks, this.total)];
+    return this.chunks[0]!;
+  }
+
+  private set buf(rest: Buffer) {
+    this.chunks = [rest];
+    this.total = rest.length;
   }
 
   private wake(): void {
@@ -293,14 +306,14 @@ export class ClientConnection {
             this.buf = this.buf.subarray(2);
             break;
           }
-          while (this.buf.length < size + 2) await this.more();
+          while (this.total < size + 2) await this.more();
           parts.push(this.buf.subarray(0, size));
           this.buf = this.buf.subarray(size + 2);
         }
         body = Buffer.concat(parts);
       } else if (cl !== undefined) {
         const n = Number(cl);
-        while (this.buf.length < n) await this.more();
+        while (this.total < n) await this.more();
         body = this.buf.subarray(0, n);
         this.buf = this.buf.subarray(n);
       } else {
@@ -314,7 +327,7 @@ export class ClientConnection {
 
   /** Bytes that arrive next, raw (after an upgrade). */
   async read(n: number): Promise<Buffer> {
-    while (this.buf.length < n) await this.more();
+    while (this.total < n) await this.more();
     const out = this.buf.subarray(0, n);
     this.buf = this.buf.subarray(n);
     return out;

@@ -317,9 +317,14 @@ export class TestClient {
     return concatBytes(records);
   }
 
-  /** Protected handshake-key record carrying arbitrary handshake bytes (for malformed-flight tests). */
-  handshakeRecord(message: Uint8Array): Uint8Array {
-    return protectorFor(this.suite!, this.chs!).protect(ContentType.handshake, message);
+  /** A record under the client handshake key with any inner type (for malformed-flight tests). */
+  handshakeRecord(message: Uint8Array, innerType: number = ContentType.handshake): Uint8Array {
+    return protectorFor(this.suite!, this.chs!).protect(innerType, message);
+  }
+
+  /** A record under the current application key with any inner type and content (keys unchanged). */
+  applicationRecord(innerType: number, content: Uint8Array): Uint8Array {
+    return this.writer!.protect(innerType, content);
   }
 
   send(data: Uint8Array): Uint8Array {

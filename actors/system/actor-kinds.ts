@@ -1,0 +1,21 @@
+// The actor kinds `tlsedge run <kind>` can start as their own process, each from a runtime.
+// Add a kind here when its actor exists; embedded mode (embedded.ts) starts them all in one process.
+import type { ActorRuntime, RunningActor } from './runtime.js';
+
+export interface ActorKind {
+  /** One line for `tlsedge run --help`. */
+  description: string;
+  /** Loaded lazily so `run signer` never loads the proxy (and vice versa). */
+  start(runtime: ActorRuntime): Promise<RunningActor>;
+}
+
+export const actorKinds: Record<string, ActorKind> = {
+  proxy: {
+    description: 'terminate TLS and proxy to origins (listeners from `listen`)',
+    async start(runtime) {
+      const { startProxyProcess } = await import('../proxy/process.js');
+      const p = await startProxyProcess(runtime);
+      return { name: 'proxy', stop: () => p.stop() };
+    },
+  },
+};
