@@ -160,7 +160,7 @@ async function listen(server: HttpServer, event: 'connection' | 'secureConnectio
   server.on(event, (socket: Socket | TLSSocket) => {
     origin.connections++;
     origin.sockets.push(socket);
-    if (event === 'secureConnection') origin.snis.push((socket as TLSSocket).servername);
+    if (event === 'secureConnection') origin.snis.push((socket as TLSSocket).servername ?? false);
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -284,7 +284,7 @@ export class ClientConnection {
       return [l.slice(0, i).toLowerCase(), l.slice(i + 1).trim()];
     });
     const header = (name: string): string | undefined => headers.find(([n]) => n === name.toLowerCase())?.[1];
-    let body = Buffer.alloc(0);
+    let body: Buffer = Buffer.alloc(0);
     const noBody = options.head || status < 200 || status === 204 || status === 304;
     if (!noBody) {
       const te = header('transfer-encoding');
