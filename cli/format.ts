@@ -14,7 +14,8 @@ export function formatEventLine(event: AnyEvent): string {
 function genericSummary(data: unknown): string {
   if (data === null || typeof data !== 'object') return JSON.stringify(data);
   return Object.entries(data as Record<string, unknown>)
-    .filter(([, v]) => v !== null && v !== undefined && typeof v !== 'object')
+    // `sealed` holds key material (sealed under the fleet key): never print it, even sealed
+    .filter(([k, v]) => k !== 'sealed' && v !== null && v !== undefined && typeof v !== 'object')
     .map(([k, v]) => `${k}=${String(v)}`)
     .join(' ');
 }

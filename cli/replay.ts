@@ -13,9 +13,12 @@ export interface ReplayOptions extends SourceOptions {
   connection?: string;
   last?: boolean;
   json?: boolean;
+  /** Replay an event-sourced actor instead of a connection (`key-rotation`). */
+  actor?: string;
 }
 
 export async function runReplay(options: ReplayOptions): Promise<void> {
+  if (options.actor) return (await import('./keys-replay.js')).replayActor(options.actor, options);
   if (!options.connection && !options.last) throw new CliError('say which connection: --connection ID (from `tlsedge events`), or --last');
   const source = await openEventSource({ ...options, config: undefined } as SourceOptions);
   let events: AnyEvent[] = [];

@@ -12,7 +12,7 @@ import type { NativeHandshakeError } from '../../adapters/tls/native/engine.js';
 import type { EventStream } from '../../bus/recorder.js';
 import { connectionMachine, type ConnectionMachineEvent } from '../../machines/connection/machine.js';
 import { connectionEventType, type ClientCertFacts, type ConnectionEventData, type ConnectionFact, type HelloFacts } from './events.js';
-import type { ConnectionServices, EstablishedConnection, RequestReporter } from './ports.js';
+import type { ConnectionServices, EstablishedConnection, RequestReporter, ResumptionRoute } from './ports.js';
 import type { PolicyDecision } from './policy.js';
 import { describeClientCertificate } from './client-cert.js';
 
@@ -28,6 +28,8 @@ export class ConnectionActor implements RequestReporter {
   private hello: HelloFacts | undefined;
   private policy: PolicyDecision | undefined;
   private tls: TLSSocket | undefined;
+  /** The resumption route taken (ticket key variant, session-ID lookup), settled after the handshake. */
+  private route: ResumptionRoute | undefined;
   private handshakeStartedAt = 0;
   private closeReason: string | undefined;
   private finished = false;
@@ -134,7 +136,10 @@ export class ConnectionActor implements RequestReporter {
     }
     this.handshakeStartedAt = performance.now();
     try {
-      this.services.native.accept(this.socket, result.consumed, { id: policy.facts.policyId, rule: policy.rule, certificate: policy.certificate }, this.handshakeCallbacks);
+      const nativePolicy = { id: policy.facts.policyId, rule: policy.rule, certificate: policy.certificate };
+      // The hello was parsed first, so a presented ticket's key name can pick the server holding its key.
+      this.route = this.services.resumption?.route(nativePolicy, result.facts, result.hello.legacySessionId);
+      this.services.native.accept(this.socket, result.consumed, nativePolicy, this.handshakeCallbacks, this.route?.variant);
     } catch (err) {
       this.sendAlert(AlertDescription.internal_error);
       this.fail('policy', 'engine_unavailable', 'internal_error', (err as Error).message);
@@ -170,6 +175,13 @@ export class ConnectionActor implements RequestReporter {
     if (this.policy!.rule.clientCert.mode !== 'none') clientCert = describeClientCertificate(tls);
     const data: ConnectionEventData['handshake_completed'] = { version, cipher: tls.getCipher()?.standardName ?? 'unknown', alpn: typeof alpn === 'string' ? alpn : null, resumed, durationMs };
     if (clientCert) data.clientCert = clientCert;
+    if (this.route) {
+      const r = this.services.resumption!.settle(this.route, { reused: resumed !== null, version, mechanism: resumed });
+      this.route = undefined;
+      if (r.miss) data.resumeMiss = r.miss;
+      if (r.issuedBy) data.issuedBy = r.issuedBy;
+      if (r.resumedElsewhere !== undefined) data.resumedElsewhere = r.resumedElsewhere;
+    }
     this.fact('handshake_completed', data);
     this.services.metrics.handshake('completed', version, this.policy!.facts.match, durationMs / 1000, resumed);
     tls.on('error', this.onSocketError);
@@ -232,6 +244,7 @@ export class ConnectionActor implements RequestReporter {
     this.finished = true;
     clearTimeout(this.helloTimer);
     this.services.native.forget(this.socket);
+    if (this.route) this.services.resumption?.forget(this.route);
     const state = String(this.machine.getSnapshot().value);
     if (state === 'accept' && !this.closeReason) {
       // Closed before a complete hello: a handshake failure too (scanners, probes, aborted clients).

@@ -48,6 +48,14 @@ export interface ConnectionEventData {
     resumed: 'ticket' | 'session_id' | null;
     durationMs: number;
     clientCert?: ClientCertFacts;
+    /**
+     * A ticket or session ID was offered but did not resume: `unknown_key` (its ticket key is not in
+     * the block), `expired`, `policy_mismatch` (issued under another policy), `not_found`, `store_timeout`.
+     */
+    resumeMiss?: { mechanism: 'ticket' | 'session_id'; reason: string };
+    /** The node that issued the resumed session (from the ticket's key name or the sealed session). */
+    issuedBy?: string;
+    resumedElsewhere?: boolean;
   };
   handshake_failed: {
     /** Stable reason code, e.g. `hello_timeout`, `not_tls`, `decode_error`, `no_application_protocol`. */

@@ -4,6 +4,8 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { LimitsConfig } from '../../adapters/config/model.js';
 import type { NativeEngine } from '../../adapters/tls/native/engine.js';
+import type { NativePolicy } from '../../adapters/tls/native/server-options.js';
+import type { HelloFacts } from '../../adapters/tls/hello/facts.js';
 import type { EventRecorder } from '../../bus/recorder.js';
 import type { ConnectionEventData } from './events.js';
 import type { PolicyDecision, PolicySelector } from './policy.js';
@@ -44,6 +46,31 @@ export interface ConnectionMetrics {
   handshake(result: 'completed' | 'failed', version: string, sni: string, seconds: number, resumed: string | null): void;
 }
 
+/** A route chosen before the handshake; hand it back to `settle` or `forget`. */
+export interface ResumptionRoute {
+  /** The native server variant to hand the socket to ('' = the policy's base server). */
+  readonly variant: string;
+}
+
+export interface ResumptionFacts {
+  /** Offered a ticket or session ID that did not resume, and why. */
+  miss?: { mechanism: 'ticket' | 'session_id'; reason: string };
+  /** The node that issued the resumed session, when known. */
+  issuedBy?: string;
+  /** Resumed a session another node issued. */
+  resumedElsewhere?: boolean;
+}
+
+/**
+ * Fleet-wide resumption (actors/resumption): routes a presented ticket to the server variant that
+ * holds its key (a Map lookup, no crypto per connection) and explains the outcome afterwards.
+ */
+export interface ResumptionPort {
+  route(policy: NativePolicy, hello: HelloFacts, sessionId: Uint8Array): ResumptionRoute;
+  settle(route: ResumptionRoute, outcome: { reused: boolean; version: string; mechanism: 'ticket' | 'session_id' | null }): ResumptionFacts;
+  forget(route: ResumptionRoute): void;
+}
+
 export interface ConnectionServices {
   recorder: EventRecorder;
   policies: PolicySelector;
@@ -53,4 +80,6 @@ export interface ConnectionServices {
   limits: LimitsConfig;
   metrics: ConnectionMetrics;
   nodeId: string;
+  /** Absent: every policy uses its base server and Node's per-process resumption. */
+  resumption?: ResumptionPort;
 }

@@ -6,6 +6,7 @@ import { NativeEngine } from '../../adapters/tls/native/engine.js';
 import { ConnectionActor } from '../connection/actor.js';
 import type { PolicySelector } from '../connection/policy.js';
 import type { ApplicationLayer, ConnectionServices } from '../connection/ports.js';
+import type { ProxyResumption } from '../resumption/actor.js';
 import type { ActorRuntime, RunningActor } from '../system/runtime.js';
 import { connectionIdFactory } from './ids.js';
 import { listen, type BoundListener } from './listener.js';
@@ -19,6 +20,8 @@ export interface ProxyOptions {
   metrics: ProxyMetrics;
   /** Hook for components that configure each native tls.Server (resumption). */
   configureNative?: ConstructorParameters<typeof NativeEngine>[0]['configureServer'];
+  /** Fleet-wide resumption: ticket-key variants per policy and session-ID lookups. */
+  resumption?: Pick<ProxyResumption, 'route' | 'settle' | 'forget' | 'serverOptions' | 'configureServer' | 'bindEngine'>;
 }
 
 export interface RunningProxy extends RunningActor {
@@ -30,7 +33,19 @@ export interface RunningProxy extends RunningActor {
 
 export async function startProxy(runtime: ActorRuntime, options: ProxyOptions): Promise<RunningProxy> {
   const { config, log } = runtime;
-  const native = new NativeEngine({ handshakeTimeoutMs: config.limits.handshakeTimeoutMs, ...(options.configureNative ? { configureServer: options.configureNative } : {}) });
+  const { resumption } = options;
+  const configureServer = resumption
+    ? (server: Parameters<ProxyResumption['configureServer']>[0], policy: Parameters<ProxyResumption['configureServer']>[1], variant: string) => {
+        resumption.configureServer(server, policy, variant);
+        options.configureNative?.(server, policy, variant);
+      }
+    : options.configureNative;
+  const native = new NativeEngine({
+    handshakeTimeoutMs: config.limits.handshakeTimeoutMs,
+    ...(configureServer ? { configureServer } : {}),
+    ...(resumption ? { serverOptions: (policy, variant) => resumption.serverOptions(policy, variant) } : {}),
+  });
+  resumption?.bindEngine(native);
   // Load every file key now: a bad key is a startup error naming its config path, not a failed handshake later.
   for (const cert of config.certificates) if (cert.key.kind === 'file') native.keys.get(cert);
 
@@ -44,6 +59,7 @@ export async function startProxy(runtime: ActorRuntime, options: ProxyOptions): 
     limits: config.limits,
     metrics,
     nodeId: runtime.nodeId,
+    ...(resumption ? { resumption } : {}),
   };
   const nextId = connectionIdFactory();
   const live = new Set<ConnectionActor>();

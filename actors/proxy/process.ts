@@ -4,6 +4,7 @@
 import { OriginPools } from '../../adapters/origin/pool.js';
 import { fileFingerprints } from '../connection/fingerprint.js';
 import { PolicySelector } from '../connection/policy.js';
+import { startProxyResumption, type ProxyResumption } from '../resumption/actor.js';
 import type { ActorRuntime } from '../system/runtime.js';
 import { startProxy, type ProxyOptions, type RunningProxy } from './actor.js';
 import { HttpApplication } from './http-app.js';
@@ -13,6 +14,8 @@ export interface ProxyProcess {
   proxy: RunningProxy;
   pools: OriginPools;
   policies: PolicySelector;
+  /** Ticket keys and session-ID resumption (undefined when both are off). */
+  resumption: ProxyResumption | undefined;
   stop(): Promise<void>;
 }
 
@@ -32,13 +35,24 @@ export async function startProxyProcess(runtime: ActorRuntime, options: ProxyPro
   const policies = new PolicySelector(config, fileFingerprints());
   const metrics = new ProxyMetrics(runtime.metrics);
   const app = new HttpApplication(config, pools, policies, metrics);
-  const proxy = await startProxy(runtime, { app, policies, metrics, ...(options.configureNative ? { configureNative: options.configureNative } : {}) });
+  const { tickets, cache } = config.session;
+  const wantsResumption = tickets.enabled || cache.enabled || config.certificates.some((c) => c.tickets?.enabled);
+  const resumption = wantsResumption ? await startProxyResumption(runtime) : undefined;
+  let proxy: RunningProxy;
+  try {
+    proxy = await startProxy(runtime, { app, policies, metrics, ...(options.configureNative ? { configureNative: options.configureNative } : {}), ...(resumption ? { resumption } : {}) });
+  } catch (err) {
+    await resumption?.stop();
+    throw err;
+  }
   return {
     proxy,
     pools,
     policies,
+    resumption,
     async stop() {
       await proxy.stop();
+      await resumption?.stop();
       pools.close();
     },
   };

@@ -18,4 +18,18 @@ export const actorKinds: Record<string, ActorKind> = {
       return { name: 'proxy', stop: () => p.stop() };
     },
   },
+  'session-store': {
+    description: 'keep TLS sessions for session-ID resumption across the fleet (NATS KV bucket `session.cache.bucket`)',
+    async start(runtime) {
+      const { startSessionStoreActor } = await import('../session-store/actor.js');
+      return startSessionStoreActor(runtime);
+    },
+  },
+  'key-rotation': {
+    description: 'own and rotate the fleet ticket-key block (one leader per fleet, lease in NATS KV)',
+    async start(runtime) {
+      const { startKeyRotationActor, defaultLease } = await import('../key-rotation/actor.js');
+      return startKeyRotationActor(runtime, { lease: await defaultLease(runtime) });
+    },
+  },
 };

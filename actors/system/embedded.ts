@@ -4,8 +4,10 @@ import type { TlsedgeConfig } from '../../adapters/config/model.js';
 import { startAdminServer, type AdminServer } from '../../adapters/admin/server.js';
 import type { Logger } from '../../adapters/log/logger.js';
 import { startProxyProcess, type ProxyProcess } from '../proxy/process.js';
+import { startKeyRotationActor } from '../key-rotation/actor.js';
+import { startSessionStoreActor } from '../session-store/actor.js';
 import { buildRuntime, type BuiltRuntime } from './build-runtime.js';
-import type { ActorRuntime } from './runtime.js';
+import type { ActorRuntime, RunningActor } from './runtime.js';
 
 export interface EmbeddedSystem {
   runtime: ActorRuntime;
@@ -20,7 +22,11 @@ export async function startEmbedded(config: TlsedgeConfig, options: { log?: Logg
   const { runtime } = built;
   let proxy: ProxyProcess | undefined;
   let admin: AdminServer | undefined;
+  // Resumption actors run in-process on the memory bus: the same code as `run session-store|key-rotation`.
+  const helpers: RunningActor[] = [];
   try {
+    if (config.session.cache.enabled) helpers.push(await startSessionStoreActor(runtime));
+    if (config.session.tickets.enabled || config.certificates.some((c) => c.tickets?.enabled)) helpers.push(await startKeyRotationActor(runtime));
     proxy = await startProxyProcess(runtime);
     if (config.admin.address) {
       const p = proxy;
@@ -33,6 +39,7 @@ export async function startEmbedded(config: TlsedgeConfig, options: { log?: Logg
     }
   } catch (err) {
     await proxy?.stop();
+    for (const h of helpers.reverse()) await h.stop();
     await built.close();
     throw err;
   }
@@ -45,6 +52,7 @@ export async function startEmbedded(config: TlsedgeConfig, options: { log?: Logg
     async stop() {
       await admin?.close();
       await running.stop();
+      for (const h of helpers.reverse()) await h.stop();
       await built.close();
     },
   };

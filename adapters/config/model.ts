@@ -93,6 +93,10 @@ export interface TicketsConfig {
   stageTimeoutMs: number;
   /** Ticket lifetime advertised to clients. */
   lifetimeMs: number;
+  /** NATS KV bucket holding the rotator lease (distributed mode). */
+  leaseBucket: string;
+  /** Lease time: a rotator that stops renewing is replaced within this. */
+  leaseTtlMs: number;
 }
 
 export interface SessionCacheConfig {
@@ -103,6 +107,8 @@ export interface SessionCacheConfig {
   lookupTimeoutMs: number;
   /** NATS KV bucket backing the store in distributed mode. */
   bucket: string;
+  /** Sessions each proxy keeps in its own memory (filled by its own and the fleet's new sessions). */
+  localSize: number;
 }
 
 export type CertificateKey =

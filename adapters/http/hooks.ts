@@ -111,7 +111,8 @@ export interface OriginErrorInfo {
 /** A request was refused before reaching any origin (malformed, too large, too slow). */
 export interface RequestErrorInfo {
   request: number;
-  code: HttpErrorCode | 'head_timeout' | 'route_failed';
+  /** `head_timeout`: the head did not complete within idleTimeoutMs; `body_timeout`: the body stalled for timeouts.response. */
+  code: HttpErrorCode | 'head_timeout' | 'body_timeout' | 'route_failed';
   /** Status sent (400, 408, 417, 431, 500, 501, 505), or 0 when the connection was just closed. */
   status: number;
 }

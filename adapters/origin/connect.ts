@@ -80,6 +80,7 @@ export function connectOrigin(target: OriginTarget, options: ConnectOptions): Pr
     const timer = setTimeout(() => fail(new OriginError('connect_timeout', `no connection to ${target.addressKey} within ${timeoutMs} ms`)), timeoutMs);
     const onAbort = (): void => fail(new OriginError('aborted', 'connection attempt aborted'));
     options.signal?.addEventListener('abort', onAbort, { once: true });
+    if (options.signal?.aborted) queueMicrotask(onAbort);
 
     const onError = (err: Error): void => {
       const code = errorCode(err);

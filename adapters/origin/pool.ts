@@ -128,16 +128,18 @@ export class OriginPools {
   /** A connection for `req`: idle if one fits, else new, else (at max_connections) after a bounded wait. */
   async acquire(req: AcquireRequest): Promise<OriginLease> {
     if (this.closed) throw new OriginError('closed', 'origin pool is closed');
-    const sni = sniFor(req.rule, req.host, req.sni);
+    // read the request before any await: callers may reuse the object for their next request
+    const { rule, fresh, signal } = req;
+    const sni = sniFor(rule, req.host, req.sni);
     const alpn = req.alpn ?? DEFAULT_ALPN;
-    const target = this.targets.cached(req.rule, sni, alpn) ?? (await this.targets.get(req.rule, sni, alpn));
+    const target = this.targets.cached(rule, sni, alpn) ?? (await this.targets.get(rule, sni, alpn));
     const bucket = this.bucketFor(target);
-    if (!req.fresh) {
+    if (!fresh) {
       const conn = this.popIdle(bucket);
       if (conn) return this.lease(conn, true, undefined, undefined);
     }
-    if (bucket.open >= req.rule.pool.maxConnections) return this.wait(bucket, target, req.signal);
-    return this.open(bucket, target, this.missReasonFor(bucket, target), req.signal);
+    if (bucket.open >= rule.pool.maxConnections) return this.wait(bucket, target, signal);
+    return this.open(bucket, target, this.missReasonFor(bucket, target), signal);
   }
 
   /**

@@ -7,6 +7,7 @@ export function register(program: Command): void {
     .description("show one connection's timeline and statechart, and whether a config would still decide the same")
     .option('--connection <id>', 'the connection id (from `tlsedge events`)')
     .option('--last', 'the most recent connection that closed')
+    .option('--actor <kind>', "rebuild an actor's state from the log instead: key-rotation")
     .option('-c, --config <file>', 're-decide under this config (default: the running instance’s)')
     .option('--json', 'machine-readable output')
     .option('--log <dir>', 'read this event log directory')

@@ -42,8 +42,8 @@ function kindSet(kinds: number[]): Uint8Array {
   return set;
 }
 
-/** The request head sent to the origin. */
-export function forwardRequestHead(req: RequestHead, rule: OriginRule, ctx: ForwardContext): Buffer {
+/** The request head sent to the origin, followed by `tail` (body bytes to send in the same write). */
+export function forwardRequestHead(req: RequestHead, rule: OriginRule, ctx: ForwardContext, tail?: Uint8Array): Buffer {
   const buf = req.buf;
   const f = req.fields;
   const host = rule.hostHeader === 'origin' || req.authority === '' ? originAuthority(rule) : req.authority;
@@ -51,7 +51,7 @@ export function forwardRequestHead(req: RequestHead, rule: OriginRule, ctx: Forw
   const xff = forwardedFor(req, ctx.clientAddress);
   const upgrade = req.upgrade;
   // Upper bound of the output: the head itself plus everything added (all ASCII / latin1)
-  const max = req.end - req.start + path.length + host.length + req.authority.length + xff.length + ctx.proto.length + ctx.via.length + f.transferCodings.length + 200;
+  const max = req.end - req.start + path.length + host.length + req.authority.length + xff.length + ctx.proto.length + ctx.via.length + f.transferCodings.length + 200 + (tail?.length ?? 0);
   const out = Buffer.allocUnsafe(max);
   let o = out.write(req.method, 0, 'latin1');
   out[o++] = 0x20;
@@ -76,6 +76,10 @@ export function forwardRequestHead(req: RequestHead, rule: OriginRule, ctx: Forw
   o += out.write('\r\nVia: ', o, 'latin1');
   o += out.write(ctx.via, o, 'latin1');
   o += out.write('\r\n\r\n', o, 'latin1');
+  if (tail) {
+    out.set(tail, o);
+    o += tail.length;
+  }
   return out.subarray(0, o);
 }
 
@@ -89,11 +93,11 @@ export interface ResponseForwarding {
   via: string;
 }
 
-/** The response head sent to the client: always `HTTP/1.1`, the origin's status line and fields. */
-export function forwardResponseHead(res: ResponseHead, fw: ResponseForwarding): Buffer {
+/** The response head sent to the client (always `HTTP/1.1`, the origin's status line and fields), then `tail`. */
+export function forwardResponseHead(res: ResponseHead, fw: ResponseForwarding, tail?: Uint8Array): Buffer {
   const buf = res.buf;
   const f = res.fields;
-  const max = res.end + f.transferCodings.length + fw.via.length + 120;
+  const max = res.end + f.transferCodings.length + fw.via.length + 120 + (tail?.length ?? 0);
   const out = Buffer.allocUnsafe(max);
   let o = out.write('HTTP/1.1 ', 0, 'latin1');
   // status code and reason phrase as sent, through the CRLF ending the status line
@@ -118,6 +122,10 @@ export function forwardResponseHead(res: ResponseHead, fw: ResponseForwarding): 
   }
   out[o++] = 0x0d;
   out[o++] = 0x0a;
+  if (tail) {
+    out.set(tail, o);
+    o += tail.length;
+  }
   return out.subarray(0, o);
 }
 

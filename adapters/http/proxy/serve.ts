@@ -11,15 +11,15 @@ import { BodyFramer } from '../h1/body-framer.js';
 import { HttpError, isHttpError } from '../h1/errors.js';
 import { PendingBytes } from '../h1/pending.js';
 import { parseRequestHead, type RequestHead } from '../h1/request-head.js';
-import { parseResponseHead, type ResponseHead } from '../h1/response-head.js';
+import { parseResponseHead, type ResponseContext, type ResponseHead } from '../h1/response-head.js';
 import type { ClientConnectionInfo, Http1Hooks, OriginFailure, ResponseInfo } from '../hooks.js';
 import { localResponse } from './local-response.js';
-import { clientAddressOf, forwardRequestHead, forwardResponseHead, type ForwardContext } from './rewrite.js';
+import { clientAddressOf, forwardRequestHead, forwardResponseHead, type ForwardContext, type ResponseForwarding } from './rewrite.js';
 
 /** The client socket: a TLSSocket, or any Duplex with the same surface. */
 export type ClientSocket = Duplex & { setNoDelay?(noDelay?: boolean): unknown };
 
-export interface Http1Options extends Pick<LimitsConfig, 'idleTimeoutMs' | 'maxHeaderBytes'> {
+export interface Http1Options extends Partial<Pick<LimitsConfig, 'idleTimeoutMs' | 'maxHeaderBytes'>> {
   /** Largest response head accepted from an origin (502 beyond). Default 64 KiB. */
   maxResponseHeaderBytes?: number;
   /** Bytes of pipelined requests buffered while one is in flight before reading pauses. Default 64 KiB. */
@@ -50,7 +50,7 @@ export interface Http1Summary {
  * Serves HTTP/1.1 on an established client connection until it closes. Resolves (never rejects)
  * once the socket has closed; everything that happened on the way is reported through `hooks`.
  */
-export function serveHttp1(socket: ClientSocket, connection: ClientConnectionInfo, hooks: Http1Hooks, pools: OriginPools, options: Http1Options): Promise<Http1Summary> {
+export function serveHttp1(socket: ClientSocket, connection: ClientConnectionInfo, hooks: Http1Hooks, pools: OriginPools, options: Http1Options = {}): Promise<Http1Summary> {
   return new Promise((resolve) => {
     new Http1Connection(socket, connection, hooks, pools, options, resolve).start(options.initialData);
   });
@@ -72,6 +72,10 @@ const RES_DONE = 2;
 // reasons the client socket is paused (a bit set)
 const PAUSE_ORIGIN_FULL = 1; // the origin's write buffer is full
 const PAUSE_PIPELINE_FULL = 2; // too many pipelined bytes buffered
+const PAUSE_CLIENT_BACKLOG = 4; // the client is not reading our answers: stop reading its requests
+
+/** A body part up to this size is copied behind its head so both go out in one write. */
+const MERGE_BODY_BYTES = 16_384;
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 const NO_REQUEST_BODY = 'none';
@@ -121,6 +125,12 @@ class Http1Connection implements OriginHandler {
   private readonly maxPipelined: number;
   private readonly via: string;
   private readonly headLimits: { maxHeadBytes: number };
+  private readonly idleTimeoutMs: number;
+  /** Reused per request (the pool does not keep it). */
+  private readonly acquireReq: AcquireRequest = { rule: undefined as unknown as OriginRule, host: '', sni: undefined, alpn: 'http/1.1', fresh: false, signal: undefined };
+  /** Reused per response (no allocation per request). */
+  private readonly resFw: ResponseForwarding;
+  private readonly resCtx: ResponseContext;
 
   constructor(
     private readonly client: ClientSocket,
@@ -134,7 +144,10 @@ class Http1Connection implements OriginHandler {
     this.fwd = { clientAddress: clientAddressOf(conn.remoteAddress), proto: opts.forwardedProto ?? 'https', via: this.via };
     this.maxResponseHead = opts.maxResponseHeaderBytes ?? 65_536;
     this.maxPipelined = opts.maxPipelinedBytes ?? 65_536;
-    this.headLimits = { maxHeadBytes: opts.maxHeaderBytes };
+    this.idleTimeoutMs = opts.idleTimeoutMs ?? 60_000; // limits.idle_timeout default
+    this.headLimits = { maxHeadBytes: opts.maxHeaderBytes ?? 16_384 }; // limits.max_header_size default
+    this.resFw = { close: false, keepAliveFor10: false, switching: false, via: this.via };
+    this.resCtx = { headRequest: false, maxHeadBytes: this.maxResponseHead };
   }
 
   start(initial: Buffer | undefined): void {
@@ -195,6 +208,7 @@ class Http1Connection implements OriginHandler {
   }
 
   private onClientDrain(): void {
+    this.resumeClient(PAUSE_CLIENT_BACKLOG);
     if (this.originPaused) {
       this.originPaused = false;
       this.origin?.socket.resume();
@@ -296,7 +310,7 @@ class Http1Connection implements OriginHandler {
     this.t0 = performance.now();
     this.keepAlive = head.keepAlive;
     this.pending.consume(head.end);
-    this.reqFramer.reset(head.body, head.contentLength, 'request', this.opts.maxHeaderBytes);
+    this.reqFramer.reset(head.body, head.contentLength, 'request', this.headLimits.maxHeadBytes);
 
     let route;
     try {
@@ -335,7 +349,7 @@ class Http1Connection implements OriginHandler {
     else this.client.end();
     this.idleArmed = true;
     if (this.idleTimer) this.idleTimer.refresh();
-    else this.idleTimer = setTimeout(() => this.onIdleTimeout(), this.opts.idleTimeoutMs);
+    else this.idleTimer = setTimeout(() => this.onIdleTimeout(), this.idleTimeoutMs);
   }
 
   /** Answers the current request with a local response, then continues or closes. */
@@ -350,13 +364,17 @@ class Http1Connection implements OriginHandler {
 
   /** The exchange is over on the client side: write `last` (if any), then next request or close. */
   private finishClientSide(last: Buffer | undefined): void {
+    // drop references to this exchange's buffers: an idle keep-alive connection holds nothing
     this.req = undefined;
+    this.res = undefined;
+    this.lease = undefined;
+    this.rule = undefined;
     if (!this.keepAlive) {
       if (this.closeReason === 'client_closed') this.closeReason = 'connection_close';
       this.closeClient(last);
       return;
     }
-    if (last) this.client.write(last);
+    if (last && !this.client.write(last)) this.pauseClient(PAUSE_CLIENT_BACKLOG);
     this.phase = HEAD;
     this.resumeClient(PAUSE_PIPELINE_FULL);
   }
@@ -364,8 +382,12 @@ class Http1Connection implements OriginHandler {
   // ---- binding to an origin ----
 
   private bind(fresh: boolean): void {
-    const rule = this.rule!;
-    const ar: AcquireRequest = { rule, host: this.req!.host, sni: this.routeSni, alpn: 'http/1.1', fresh };
+    const ar = this.acquireReq;
+    ar.rule = this.rule!;
+    ar.host = this.req!.host;
+    ar.sni = this.routeSni;
+    ar.fresh = fresh;
+    ar.signal = undefined;
     let lease: OriginLease | undefined;
     try {
       lease = this.pools.tryAcquireIdle(ar);
@@ -415,35 +437,56 @@ class Http1Connection implements OriginHandler {
       port: conn.port,
       retry: this.retried,
     });
+    // body bytes that arrived with the head (or while binding) go out in the same write
+    let first: Buffer | undefined;
+    if (this.pending.length > 0 && !this.reqFramer.done) {
+      first = this.takeRequestBody(this.pending.take());
+      if (first === undefined) return; // malformed framing: answered already, nothing was sent
+    }
     const socket = conn.socket;
-    socket.cork();
-    socket.write(forwardRequestHead(req, rule, this.fwd));
+    const merge = first !== undefined && first.length <= MERGE_BODY_BYTES;
+    const head = forwardRequestHead(req, rule, this.fwd, merge ? first : undefined);
+    let ok: boolean;
+    if (first === undefined || merge) ok = socket.write(head);
+    else {
+      socket.cork();
+      socket.write(head);
+      ok = socket.write(first);
+      socket.uncork();
+    }
+    if (!ok) this.pauseClient(PAUSE_ORIGIN_FULL);
     this.armOrigin(rule.timeouts.responseMs);
-    // body bytes that arrived with the head (or while binding) go out in the same write batch
-    if (this.pending.length > 0 && !this.reqFramer.done) this.forwardRequestBody(this.pending.take());
-    socket.uncork();
     if (this.pending.length <= this.maxPipelined) this.resumeClient(PAUSE_PIPELINE_FULL);
   }
 
   // ---- request body ----
 
-  private forwardRequestBody(chunk: Buffer): void {
+  /**
+   * Scans request body bytes: returns the part that belongs to this request (bytes past its end
+   * go to `pending`), or undefined after a framing error, which has been answered.
+   */
+  private takeRequestBody(chunk: Buffer): Buffer | undefined {
     let end: number;
     try {
       end = this.reqFramer.scan(chunk, 0, chunk.length);
     } catch (err) {
       this.requestBodyFailed(err);
-      return;
+      return undefined;
     }
-    const socket = this.origin?.socket;
     if (end === -1) {
       this.requestBytes += chunk.length;
-      if (socket && !socket.write(chunk)) this.pauseClient(PAUSE_ORIGIN_FULL);
-    } else {
-      this.requestBytes += end;
-      if (socket && end > 0 && !socket.write(end === chunk.length ? chunk : chunk.subarray(0, end))) this.pauseClient(PAUSE_ORIGIN_FULL);
-      if (end < chunk.length) this.bufferPipelined(chunk.subarray(end));
+      return chunk;
     }
+    this.requestBytes += end;
+    if (end < chunk.length) this.bufferPipelined(chunk.subarray(end));
+    return end === chunk.length ? chunk : chunk.subarray(0, end);
+  }
+
+  private forwardRequestBody(chunk: Buffer): void {
+    const part = this.takeRequestBody(chunk);
+    if (part === undefined) return;
+    const socket = this.origin?.socket;
+    if (socket && part.length > 0 && !socket.write(part)) this.pauseClient(PAUSE_ORIGIN_FULL);
     if (this.originArmed) this.originTimer!.refresh(); // progress: the origin timeout counts from the last byte sent
     if (this.reqFramer.done && this.resPhase === RES_DONE) this.exchangeDone();
   }
@@ -460,7 +503,6 @@ class Http1Connection implements OriginHandler {
       return;
     }
     this.keepAlive = false;
-    this.responseBytes = 0;
     const bytes = localResponse(status, true);
     this.responseBytes = bytes.length;
     this.reportResponse(status, true);
@@ -500,7 +542,8 @@ class Http1Connection implements OriginHandler {
       let res: ResponseHead | undefined;
       const data = this.resPending.view();
       try {
-        res = parseResponseHead(data, { headRequest: req.method === 'HEAD', maxHeadBytes: this.maxResponseHead }, this.resScanFrom);
+        this.resCtx.headRequest = req.method === 'HEAD';
+        res = parseResponseHead(data, this.resCtx, this.resScanFrom);
       } catch (err) {
         this.originFailed(err, 'bad_response');
         return;
@@ -521,10 +564,19 @@ class Http1Connection implements OriginHandler {
       }
       if (res.status < 200) {
         // interim responses are relayed to HTTP/1.1 clients only (RFC 9110 §15.2)
-        if (req.version === 11) this.writeClient(forwardResponseHead(res, { close: false, keepAliveFor10: false, switching: false, via: this.via }));
+        if (req.version === 11) {
+          const fw = this.resFw;
+          fw.close = false;
+          fw.keepAliveFor10 = false;
+          fw.switching = false;
+          this.writeClient(forwardResponseHead(res, fw));
+        }
         continue;
       }
+      // a final response ends head reading for this exchange (which may be over, and the next
+      // request started, by the time startResponseBody returns)
       this.startResponseBody(res);
+      return;
     }
   }
 
@@ -536,21 +588,35 @@ class Http1Connection implements OriginHandler {
     // client that expected 100-continue and got a final status instead will not send its body
     // (RFC 9110 §10.1.1), so that connection closes after the response
     this.keepAlive = this.keepAlive && res.body !== 'close' && !(req.expectContinue && this.reqFramer.bytes === 0 && !this.reqFramer.done);
-    const head = forwardResponseHead(res, {
-      close: !this.keepAlive,
-      keepAliveFor10: this.keepAlive && req.version === 10,
-      switching: false,
-      via: this.via,
-    });
-    this.finalHeadSent = true;
+    const fw = this.resFw;
+    fw.close = !this.keepAlive;
+    fw.keepAliveFor10 = this.keepAlive && req.version === 10;
+    fw.switching = false;
     this.resFramer.reset(res.body, res.contentLength, 'response', this.maxResponseHead);
-    this.resPhase = RES_BODY;
+    // scan what came with the head before sending anything: bad framing is still a clean 502
     const rest = this.resPending.take();
-    this.client.cork();
-    this.writeClient(head);
-    if (rest.length > 0) this.forwardResponseBody(rest);
-    else if (this.resFramer.done) this.responseDone();
-    this.client.uncork();
+    let end: number;
+    try {
+      end = rest.length > 0 ? this.resFramer.scan(rest, 0, rest.length) : this.resFramer.done ? 0 : -1;
+    } catch (err) {
+      this.originFailed(err, 'bad_response');
+      return;
+    }
+    this.finalHeadSent = true;
+    this.resPhase = RES_BODY;
+    const body = end === -1 || end === rest.length ? rest : rest.subarray(0, end);
+    if (body.length <= MERGE_BODY_BYTES) {
+      // head and a small body in one buffer: one TLS record, one write
+      this.writeClient(forwardResponseHead(res, fw, body));
+    } else {
+      this.client.cork();
+      this.writeClient(forwardResponseHead(res, fw));
+      this.writeClient(body);
+      this.client.uncork();
+    }
+    if (end === -1) return;
+    if (end < rest.length) this.originTainted = true;
+    this.responseDone();
   }
 
   private forwardResponseBody(chunk: Buffer): void {
@@ -725,7 +791,7 @@ class Http1Connection implements OriginHandler {
     if (this.idleArmed || this.phase !== HEAD) return;
     this.idleArmed = true;
     if (this.idleTimer) this.idleTimer.refresh();
-    else this.idleTimer = setTimeout(() => this.onIdleTimeout(), this.opts.idleTimeoutMs);
+    else this.idleTimer = setTimeout(() => this.onIdleTimeout(), this.idleTimeoutMs);
   }
 
   /** No complete request head within idleTimeoutMs of the previous exchange (or the connection start). */
@@ -763,6 +829,24 @@ class Http1Connection implements OriginHandler {
   /** No response head (or no progress either way) within timeouts.response. */
   private onOriginTimeout(): void {
     if (!this.originArmed || this.phase !== EXCHANGE) return;
+    if (this.originPaused) {
+      // we stopped reading the origin because the client reads slowly: not the origin's stall
+      this.originTimer!.refresh();
+      return;
+    }
+    if (!this.reqFramer.done && (this.clientPause & PAUSE_ORIGIN_FULL) === 0 && this.resPhase === RES_HEAD) {
+      // the client stopped sending its body half way; the origin is waiting for it
+      this.originArmed = false;
+      this.report(this.hooks.onRequestError, { request: this.requests, code: 'body_timeout', status: 408 });
+      this.closeReason = 'request_error';
+      this.releaseOrigin(false);
+      this.keepAlive = false;
+      const bytes = localResponse(408, true);
+      this.responseBytes += bytes.length;
+      this.reportResponse(408, true);
+      this.finishClientSide(bytes);
+      return;
+    }
     this.originFailed(undefined, 'response_timeout');
   }
 

@@ -1,13 +1,15 @@
-// The main-thread side of a PKCS#11 signer: a piscina pool whose workers own the sessions, the
-// key list, and recovery. A token error that leaves the module suspect (the TPM went away) makes
-// the backend `unavailable`: requests fail fast, and once every worker is idle one of them runs
-// C_Finalize + C_Initialize; a generation number tells the others to re-open their sessions.
+// The main-thread side of a PKCS#11 signer: a piscina pool whose workers own the sessions, and
+// recovery. A token error makes the backend `unavailable`: requests fail fast while it re-opens
+// with backoff. An absent token is looked for again; a device error that leaves the module
+// suspect (the TPM went away) needs C_Finalize + C_Initialize, run through the module's gate so
+// no other call of any signer on that module is in flight, after which every worker re-opens.
 import type { Piscina } from 'piscina';
 import { SignerError, type SignerErrorCode, type TaskResult } from '../errors.js';
 import type { BackendStatus, GenerateKeyType, SignerBackend } from '../backend.js';
 import type { KeyInfo } from '../keys.js';
 import type { SchemeName } from '../schemes.js';
 import { createPool } from '../pool.js';
+import { moduleGate, type ModuleGate } from './module-gate.js';
 import type { Pkcs11Task, Pkcs11WorkerData } from './worker.js';
 import type { TokenConfig } from './token.js';
 
@@ -30,7 +32,9 @@ export class Pkcs11Backend implements SignerBackend {
   readonly concurrency: number;
   readonly tokenLabel: string | undefined;
   private readonly pool: Piscina;
-  private generation = 0;
+  private readonly gate: ModuleGate;
+  /** The current failure episode needs a module re-initialisation (not just a new look for the token). */
+  private needsReinit = false;
   private current: BackendStatus = { state: 'starting', tokenPresent: false, loggedIn: false, reinits: 0 };
   private readonly listeners = new Set<(s: BackendStatus) => void>();
   private inflight = 0;
@@ -44,6 +48,7 @@ export class Pkcs11Backend implements SignerBackend {
     this.tokenLabel = options.token.token;
     const data: Pkcs11WorkerData = { token: options.token };
     this.pool = createPool('pkcs11', options.workers, data);
+    this.gate = moduleGate(options.token.module);
   }
 
   async start(options: { waitReady?: boolean } = {}): Promise<void> {
@@ -124,14 +129,22 @@ export class Pkcs11Backend implements SignerBackend {
     throw new SignerError(code, s.state === 'unavailable' ? `signer ${this.options.name} is re-opening its token after: ${why}` : `signer ${this.options.name}: ${why}`);
   }
 
-  private async run(task: Distribute<Pkcs11Task>, generation = this.generation): Promise<TaskResult<unknown>> {
+  private async run(task: Distribute<Pkcs11Task>): Promise<TaskResult<unknown>> {
     this.inflight++;
+    const generation = await this.gate.enter();
     try {
-      return (await this.pool.run({ ...task, generation })) as TaskResult<unknown>;
+      return await this.runOnPool({ ...task, generation } as Pkcs11Task);
+    } finally {
+      this.gate.leave();
+      if (--this.inflight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+    }
+  }
+
+  private async runOnPool(task: Pkcs11Task): Promise<TaskResult<unknown>> {
+    try {
+      return (await this.pool.run(task)) as TaskResult<unknown>;
     } catch (err) {
       return { ok: false, code: 'internal', message: `pkcs11 worker: ${(err as Error).message}` };
-    } finally {
-      if (--this.inflight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
     }
   }
 
@@ -151,7 +164,8 @@ export class Pkcs11Backend implements SignerBackend {
     if (this.current.state === 'closed') return error;
     if (terminal.has(result.code)) {
       this.setStatus({ ...this.current, state: 'failed', loggedIn: false, tokenPresent: result.code !== 'module_error' && this.current.tokenPresent, lastError });
-    } else if (result.reinit || this.current.state !== 'ready') {
+    } else if (result.reinit || result.code === 'token_absent' || result.code === 'token_error' || this.current.state !== 'ready') {
+      if (result.reinit) this.needsReinit = true;
       this.setStatus({ ...this.current, state: 'unavailable', loggedIn: false, tokenPresent: result.code !== 'token_absent', lastError });
       this.recovery ??= this.recover().finally(() => (this.recovery = undefined));
     } else {
@@ -164,16 +178,20 @@ export class Pkcs11Backend implements SignerBackend {
     const min = this.options.retryMinMs ?? 200;
     const max = this.options.retryMaxMs ?? 5000;
     for (let attempt = 0; this.current.state === 'unavailable'; attempt++) {
-      // Nobody else may be inside the module while it is finalised.
-      await this.idle();
-      if (this.current.state !== 'unavailable') return;
-      const result = await this.run({ op: 'reinit' }, this.generation + 1);
-      // The worker re-initialised under the new generation whether or not the token answered.
-      this.generation++;
-      this.current = { ...this.current, reinits: this.current.reinits + 1 };
+      let result: TaskResult<unknown>;
+      if (this.needsReinit) {
+        // C_Finalize + C_Initialize, alone on the module (every signer sharing it waits).
+        result = await this.gate.exclusive((next) => this.runOnPool({ op: 'reinit', generation: next }));
+        this.current = { ...this.current, reinits: this.current.reinits + 1 };
+        if (result.ok || !result.reinit) this.needsReinit = false;
+      } else {
+        result = await this.run({ op: 'open' });
+        if (!result.ok && result.reinit && result.code !== 'token_absent') this.needsReinit = true;
+      }
+      if (this.current.state !== 'unavailable') return; // closed meanwhile
       if (result.ok) {
         this.becomeReady(result.value as { tokenPresent: boolean; loggedIn: boolean });
-        if (this.current.state === 'ready') return;
+        return;
       } else {
         const lastError = { code: result.code, message: result.message, at: new Date().toISOString() };
         if (terminal.has(result.code)) {

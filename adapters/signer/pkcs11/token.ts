@@ -58,7 +58,8 @@ export function classify(err: unknown, context: string): TokenFailure {
     case 'CKR_TOKEN_NOT_RECOGNIZED':
     case 'CKR_DEVICE_REMOVED':
     case 'CKR_SLOT_ID_INVALID':
-      return new TokenFailure('token_absent', msg, true);
+      // Sessions are gone; looking for the token again (no module re-init) finds it when it is back.
+      return new TokenFailure('token_absent', msg);
     case 'CKR_MECHANISM_INVALID':
     case 'CKR_MECHANISM_PARAM_INVALID':
     case 'CKR_KEY_TYPE_INCONSISTENT':
@@ -463,7 +464,7 @@ export class Pkcs11Token {
         // a slot that lost its token between the two calls
       }
     }
-    throw new TokenFailure('token_absent', `no token ${this.describeToken()} in module ${this.config.module}`, true);
+    throw new TokenFailure('token_absent', `no token ${this.describeToken()} in module ${this.config.module}`);
   }
 
   /** Runs `fn` on a session; a session-level error gets one retry on a fresh one. */

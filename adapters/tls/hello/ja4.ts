@@ -1,7 +1,7 @@
 // JA4 TLS client fingerprint (FoxIO JA4 spec, technical_details/JA4.md): `t13d1516h2_<ciphers>_<exts>`.
 // GREASE is ignored everywhere; ciphers and extensions are sorted; SNI and ALPN count in the
 // header but are left out of the extension hash; signature algorithms stay in wire order.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { ExtensionType, isGrease } from '../wire/enums.js';
 import type { ClientHello } from '../wire/client-hello.js';
 import { latin1Bytes } from '../wire/extensions/alpn.js';
@@ -28,18 +28,35 @@ interface Ja4Parts {
   signatureAlgorithms: string[];
 }
 
+// This runs once per connection on the accept path: sort numbers (same order as sorting their
+// 4-digit hex strings) and format once, instead of formatting then sorting strings.
 function ja4Parts(hello: ClientHello, transport: Ja4Transport): Ja4Parts {
-  const ciphers = hello.cipherSuites.filter((c) => !isGrease(c));
-  const extensionTypes = hello.extensions.map((e) => e.type).filter((t) => !isGrease(t));
-  const sni = hello.extensions.some((e) => e.type === ExtensionType.server_name) ? 'd' : 'i';
-  const a = `${transport}${offeredVersionsForJa4(hello)}${sni}${count(ciphers.length)}${count(extensionTypes.length)}${alpnChars(hello)}`;
-  const sortedCiphers = ciphers.map(hex4).sort();
-  const sortedExtensions = extensionTypes
-    .filter((t) => t !== ExtensionType.server_name && t !== ExtensionType.application_layer_protocol_negotiation)
-    .map(hex4)
-    .sort();
-  const signatureAlgorithms = (hello.signatureAlgorithms ?? []).filter((s) => !isGrease(s)).map(hex4);
-  return { a, ciphers: sortedCiphers, extensions: sortedExtensions, signatureAlgorithms };
+  const ciphers = sortedHex(hello.cipherSuites, () => true);
+  let extensionCount = 0;
+  let sni = 'i';
+  for (const e of hello.extensions) {
+    if (isGrease(e.type)) continue;
+    extensionCount++;
+    if (e.type === ExtensionType.server_name) sni = 'd';
+  }
+  const a = `${transport}${offeredVersionsForJa4(hello)}${sni}${count(ciphers.length)}${count(extensionCount)}${alpnChars(hello)}`;
+  const extensions = sortedHex(
+    hello.extensions.map((e) => e.type),
+    (t) => t !== ExtensionType.server_name && t !== ExtensionType.application_layer_protocol_negotiation,
+  );
+  const signatureAlgorithms: string[] = [];
+  for (const s of hello.signatureAlgorithms ?? []) if (!isGrease(s)) signatureAlgorithms.push(hex4(s));
+  return { a, ciphers, extensions, signatureAlgorithms };
+}
+
+function sortedHex(values: readonly number[], keep: (v: number) => boolean): string[] {
+  const kept = new Uint16Array(values.length);
+  let n = 0;
+  for (const v of values) if (!isGrease(v) && keep(v)) kept[n++] = v;
+  const sorted = kept.subarray(0, n).sort();
+  const out = new Array<string>(n);
+  for (let i = 0; i < n; i++) out[i] = hex4(sorted[i]!);
+  return out;
 }
 
 function extensionString(p: Ja4Parts): string {
@@ -51,15 +68,17 @@ function extensionString(p: Ja4Parts): string {
 function hashOrZeros(input: string, items: number): string {
   // An empty list is "000000000000", not the hash of nothing (spec: makes empty fields obvious).
   if (items === 0) return '000000000000';
-  return createHash('sha256').update(input).digest('hex').slice(0, 12);
+  return hash('sha256', input, 'hex').slice(0, 12);
 }
 
 function count(n: number): string {
   return n > 99 ? '99' : n.toString().padStart(2, '0');
 }
 
+const HEX = '0123456789abcdef';
+
 function hex4(v: number): string {
-  return v.toString(16).padStart(4, '0');
+  return HEX[(v >> 12) & 15]! + HEX[(v >> 8) & 15]! + HEX[(v >> 4) & 15]! + HEX[v & 15]!;
 }
 
 /** First and last character of the first ALPN value; hex digits when either byte is not alphanumeric. */

@@ -1,6 +1,8 @@
 // The native engine: Node's OpenSSL (node:tls) terminating connections whose ClientHello was
 // already peeked. The raw socket and its peeked bytes go to the tls.Server of the connection's
-// policy (socket.unshift + emit('connection'), PLATFORM-FACTS), one server per distinct policy.
+// policy (socket.unshift + emit('connection'), PLATFORM-FACTS), one server per distinct policy —
+// or several: a policy has one *variant* per live ticket key (node:tls holds one 48-byte ticket key
+// per context), and the caller picks the variant from the ticket's key name in the peeked hello.
 import type { Socket } from 'node:net';
 import tls from 'node:tls';
 import { KeyMaterialStore } from './key-material.js';
@@ -13,8 +15,16 @@ export interface NativeHandshakeCallbacks {
 
 export interface NativeEngineOptions {
   handshakeTimeoutMs: number;
-  /** Called once per new tls.Server (resumption attaches ticket keys and session handlers here). */
-  configureServer?: (server: tls.Server, policy: NativePolicy) => void;
+  /** Extra options for a new server of `policy` and `variant` (resumption: ticket key, session id context). */
+  serverOptions?: (policy: NativePolicy, variant: string) => tls.TlsOptions;
+  /** Called once per new tls.Server (resumption attaches session handlers here). */
+  configureServer?: (server: tls.Server, policy: NativePolicy, variant: string) => void;
+}
+
+interface ServerEntry {
+  readonly server: tls.Server;
+  readonly policyId: string;
+  readonly variant: string;
 }
 
 export class NativeHandshakeError extends Error {
@@ -32,18 +42,23 @@ export class NativeHandshakeError extends Error {
 }
 
 export class NativeEngine {
-  private readonly servers = new Map<string, tls.Server>();
+  private readonly servers = new Map<string, ServerEntry>();
   /** Connections handed to a server and not yet secure or failed, by TCP 4-tuple. */
   private readonly pending = new Map<string, NativeHandshakeCallbacks>();
   readonly keys = new KeyMaterialStore();
 
   constructor(private readonly options: NativeEngineOptions) {}
 
-  /** Builds (and caches) the server for a policy; throws KeyMaterialError for unusable keys. */
-  serverFor(policy: NativePolicy): tls.Server {
-    let server = this.servers.get(policy.id);
-    if (server) return server;
-    server = tls.createServer(serverOptions(policy, this.keys.get(policy.certificate), this.options.handshakeTimeoutMs));
+  /**
+   * Builds (and caches) the server for a policy and variant ('' = the policy's base server);
+   * throws KeyMaterialError for unusable keys.
+   */
+  serverFor(policy: NativePolicy, variant = ''): tls.Server {
+    const mapKey = variant ? `${policy.id}/${variant}` : policy.id;
+    const existing = this.servers.get(mapKey);
+    if (existing) return existing.server;
+    const base = serverOptions(policy, this.keys.get(policy.certificate), this.options.handshakeTimeoutMs);
+    const server = tls.createServer(this.options.serverOptions ? { ...base, ...this.options.serverOptions(policy, variant) } : base);
     server.on('secureConnection', (socket: tls.TLSSocket) => {
       const key = tupleKey(socket);
       const callbacks = this.pending.get(key);
@@ -58,14 +73,29 @@ export class NativeEngine {
       this.pending.delete(key);
       callbacks.failed(classify(err), socket);
     });
-    this.options.configureServer?.(server, policy);
-    this.servers.set(policy.id, server);
+    this.options.configureServer?.(server, policy, variant);
+    this.servers.set(mapKey, { server, policyId: policy.id, variant });
     return server;
   }
 
-  /** Every server built so far (resumption updates their ticket keys on rotation). */
-  allServers(): Iterable<[string, tls.Server]> {
-    return this.servers.entries();
+  /** Every server built so far, by `policyId` or `policyId/variant`. */
+  *allServers(): Iterable<[string, tls.Server]> {
+    for (const [key, entry] of this.servers) yield [key, entry.server];
+  }
+
+  /**
+   * Forgets the servers `keep` refuses (a ticket key left the block). Handshakes already handed to
+   * one finish on it; new connections can no longer reach it. Returns how many were dropped.
+   */
+  dropServers(keep: (policyId: string, variant: string) => boolean): number {
+    let n = 0;
+    for (const [key, entry] of this.servers) {
+      if (!keep(entry.policyId, entry.variant)) {
+        this.servers.delete(key);
+        n++;
+      }
+    }
+    return n;
   }
 
   /**
@@ -73,8 +103,8 @@ export class NativeEngine {
    * be paused with no 'data' listener. Exactly one callback fires, unless the socket closes first
    * (then the caller's own 'close' handler sees it; call `forget`).
    */
-  accept(socket: Socket, peeked: Uint8Array, policy: NativePolicy, callbacks: NativeHandshakeCallbacks): void {
-    const server = this.serverFor(policy);
+  accept(socket: Socket, peeked: Uint8Array, policy: NativePolicy, callbacks: NativeHandshakeCallbacks, variant = ''): void {
+    const server = this.serverFor(policy, variant);
     const key = tupleKey(socket);
     this.pending.set(key, callbacks);
     socket.unshift(peeked);
@@ -86,7 +116,7 @@ export class NativeEngine {
   }
 
   close(): void {
-    for (const server of this.servers.values()) server.removeAllListeners();
+    for (const { server } of this.servers.values()) server.removeAllListeners();
     this.servers.clear();
     this.pending.clear();
   }

@@ -17,6 +17,11 @@ export interface OffloadSocketOptions extends OffloadPorts {
   readonly initialData?: Uint8Array;
   /** Destroy the connection if the handshake has not completed by then (default 10 s; 0: never). */
   readonly handshakeTimeoutMs?: number;
+  /**
+   * Keep writing after the peer closed (TLS 1.3 half-close). Default false, as on a TLSSocket:
+   * when the peer's close_notify or EOF arrives, our side ends too (close_notify, then FIN).
+   */
+  readonly allowHalfOpen?: boolean;
 }
 
 type PendingWrite = { chunk: Uint8Array; callback: (err?: Error | null) => void };
@@ -43,7 +48,7 @@ export class OffloadTlsSocket extends Duplex {
   private failure: OffloadTlsError | undefined;
 
   constructor(socket: Socket, options: OffloadSocketOptions) {
-    super({ allowHalfOpen: true });
+    super({ allowHalfOpen: options.allowHalfOpen ?? false });
     this.socket = socket;
     this.ports = options;
     this.state = createServer(options.engine);

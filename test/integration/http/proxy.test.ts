@@ -222,10 +222,12 @@ describe('serveHttp1', { skip: missingTools('openssl') }, () => {
     });
     const proxy = await proxyTo(`http://127.0.0.1:${origin.port}`);
     const client = await connectClient(proxy.port);
-    client.write('GET /ws HTTP/1.1\r\nHost: app.test\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n');
+    // bytes sent right behind the upgrade request belong to the new protocol
+    client.write('GET /ws HTTP/1.1\r\nHost: app.test\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\nearly');
     const res = await client.response({ head: true });
     assert.equal(res.status, 101);
     assert.equal(res.header('upgrade'), 'echo');
+    assert.equal((await client.read(5)).toString(), 'early');
     for (const msg of ['ping', 'x'.repeat(100_000), 'bye']) {
       client.write(msg);
       assert.equal((await client.read(msg.length)).toString(), msg);
@@ -388,6 +390,67 @@ describe('serveHttp1', { skip: missingTools('openssl') }, () => {
     assert.equal(res.status, 200);
     assert.equal(JSON.parse(res.body.toString()).url, '/second');
     assert.equal(origin.connections, 2);
+  });
+
+  it('keeps streaming a large response to a client that reads slowly (its stall is not the origin\'s)', async () => {
+    const origin = await startHttpOrigin(echoHandler);
+    const proxy = await proxyTo(`http://127.0.0.1:${origin.port}`, {}, { timeouts: { connectMs: 2000, responseMs: 200 } });
+    const client = await connectClient(proxy.port);
+    client.socket.pause();
+    client.write(get(`/bytes/${4 * 1024 * 1024}`));
+    await new Promise((resolve) => setTimeout(resolve, 600)); // three response timeouts without reading
+    client.socket.resume();
+    const res = await client.response();
+    assert.equal(res.status, 200);
+    assert.equal(sha256(res.body), sha256(deterministic(4 * 1024 * 1024)));
+    assert.deepEqual(proxy.log.originErrors, []);
+  });
+
+  it('answers 408 when the client stops sending its body half way', async () => {
+    const origin = await startHttpOrigin(echoHandler);
+    const proxy = await proxyTo(`http://127.0.0.1:${origin.port}`, {}, { timeouts: { connectMs: 2000, responseMs: 200 } });
+    const client = await connectClient(proxy.port);
+    client.write('POST /p HTTP/1.1\r\nHost: app.test\r\nContent-Length: 100\r\n\r\nonly part');
+    const res = await client.response();
+    assert.equal(res.status, 408);
+    await client.closed();
+    assert.equal(proxy.log.requestErrors[0]!.code, 'body_timeout');
+    assert.deepEqual(proxy.log.originErrors, []);
+  });
+
+  it('serves an HTTP/1.0 client as HTTP/1.0 and keeps it alive only when asked and possible', async () => {
+    const origin = await startHttpOrigin((req, res) => {
+      const body = `${req.httpVersion} ${req.url}`;
+      if (req.url !== '/unframed') res.setHeader('content-length', Buffer.byteLength(body));
+      res.end(body);
+    });
+    const proxy = await proxyTo(`http://127.0.0.1:${origin.port}`);
+    const client = await connectClient(proxy.port);
+    client.write('GET /old HTTP/1.0\r\nHost: app.test\r\nConnection: keep-alive\r\n\r\n');
+    const first = await client.response();
+    assert.equal(first.body.toString(), '1.0 /old', 'forwarded as HTTP/1.0');
+    assert.equal(first.header('connection'), 'keep-alive');
+    // a response without a length ends at close: the connection cannot be kept
+    client.write('GET /unframed HTTP/1.0\r\nHost: app.test\r\nConnection: keep-alive\r\n\r\n');
+    const second = await client.response();
+    assert.equal(second.header('connection'), 'close');
+    assert.equal(second.body.toString(), '1.0 /unframed');
+    const other = await connectClient(proxy.port);
+    other.write('GET /plain HTTP/1.0\r\n\r\n');
+    assert.equal((await other.response()).header('connection'), 'close');
+    await other.closed();
+  });
+
+  it('removes the fields the client names in Connection before forwarding', async () => {
+    const origin = await startHttpOrigin((req, res) => res.end(JSON.stringify(req.headers)));
+    const proxy = await proxyTo(`http://127.0.0.1:${origin.port}`);
+    const client = await connectClient(proxy.port);
+    client.write(get('/h', 'app.test', 'Connection: X-Hop\r\nX-Hop: secret\r\nX-Keep: 1\r\nTE: trailers\r\nKeep-Alive: 5\r\n'));
+    const seen = JSON.parse((await client.response()).body.toString());
+    assert.equal(seen['x-hop'], undefined);
+    assert.equal(seen.te, undefined);
+    assert.equal(seen['keep-alive'], undefined);
+    assert.equal(seen['x-keep'], '1');
   });
 
   it('proxies to an https origin, verifying its certificate against the SNI sent', async () => {

@@ -10,17 +10,44 @@ export function decodeServerNameClient(data: Uint8Array): string | undefined {
   return decodeWhole(data, 'server_name', (r) => {
     const list = r.sub(2, 'server_name list', 1, 0xffff);
     let name: string | undefined;
+    let sawHostName = false;
     while (!list.atEnd) {
       const type = list.u8();
       // Every NameType defined so far is followed by a 16-bit length; unknown types are skipped.
       const value = list.vector(2, 'server_name entry', 1, 0xffff);
       if (type !== HOST_NAME) continue;
       // RFC 6066 §3: "The ServerNameList MUST NOT contain more than one name of the same name_type."
-      if (name !== undefined) throw new TlsError('illegal_parameter', 'server_name: more than one host_name');
-      name = validateHostName(value);
+      if (sawHostName) throw new TlsError('illegal_parameter', 'server_name: more than one host_name');
+      name = hostNameFromSni(value);
+      sawHostName = true;
     }
     return name;
   });
+}
+
+/**
+ * What real clients send, made usable: an IP literal (RFC 6066 forbids it, but wrk, older Java
+ * and some embedded stacks send one) is treated as no SNI, as OpenSSL does; one trailing dot
+ * (`example.test.`) is dropped. Anything else must be a valid DNS host name.
+ */
+export function hostNameFromSni(bytes: Uint8Array): string | undefined {
+  if (isIpLiteral(bytes)) return undefined;
+  const trimmed = bytes.length > 1 && bytes[bytes.length - 1] === 0x2e && bytes[bytes.length - 2] !== 0x2e ? bytes.subarray(0, bytes.length - 1) : bytes;
+  return validateHostName(trimmed);
+}
+
+function isIpLiteral(bytes: Uint8Array): boolean {
+  let colons = 0;
+  let dots = 0;
+  let hexLetters = false;
+  for (const c of bytes) {
+    if (c === 0x3a) colons++;
+    else if (c === 0x2e) dots++;
+    else if ((c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46)) hexLetters = true;
+    else if (c < 0x30 || c > 0x39) return false;
+  }
+  // IPv6 (two or more colons, hex digits, maybe an embedded IPv4) or dotted-quad IPv4.
+  return colons >= 2 || (colons === 0 && !hexLetters && dots === 3);
 }
 
 export function encodeServerNameClient(hostName: string): Uint8Array {

@@ -338,3 +338,12 @@ export class ClientConnection {
 export function get(path: string, host = 'app.test', extra = ''): string {
   return `GET ${path} HTTP/1.1\r\nHost: ${host}\r\n${extra}\r\n`;
 }
+
+/** Waits until `condition()` holds (polling), failing after `timeoutMs` rather than hanging. */
+export async function until(condition: () => boolean, what = 'condition', timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}

@@ -142,6 +142,19 @@ describe('extension codecs', () => {
     }
   });
 
+  it('server_name: treats an IP literal as no SNI and drops one trailing dot (regression: wrk sent SNI 127.0.0.1 and got decode_error)', () => {
+    const ext = (name: string) => {
+      const v = Buffer.from(name, 'latin1');
+      return new Uint8Array([0, v.length + 3, 0, 0, v.length, ...v]);
+    };
+    assert.equal(decodeServerNameClient(ext('127.0.0.1')), undefined);
+    assert.equal(decodeServerNameClient(ext('::1')), undefined);
+    assert.equal(decodeServerNameClient(ext('fe80::1')), undefined);
+    assert.equal(decodeServerNameClient(ext('Example.Test.')), 'example.test');
+    assert.equal(refusal(() => decodeServerNameClient(ext('example.test..'))).code, 'decode_error');
+    assert.equal(refusal(() => decodeServerNameClient(ext('1.2.3'))).code, 'decode_error', 'not an IPv4 literal, and all-numeric');
+  });
+
   it('table: allows key_share in ServerHello but not in EncryptedExtensions', () => {
     assert.equal(mayCarry('server_hello', ExtensionType.key_share), true);
     assert.equal(mayCarry('encrypted_extensions', ExtensionType.key_share), false);

@@ -1,0 +1,102 @@
+// The session-store actor: a stateless front on the session backend — an LRU in embedded mode, a
+// NATS KV bucket with TTL in distributed mode — answering `put`/`get` in queue group
+// `session-store`, so several store processes share the load. It never sees a session in the
+// clear: proxies seal before they put and open after they get.
+import { MemorySessionBackend } from '../../adapters/session/memory-backend.js';
+import { NatsKvSessionBackend } from '../../adapters/session/nats-kv-backend.js';
+import type { SessionBackend } from '../../adapters/session/backend.js';
+import type { Json } from '../../bus/envelope.js';
+import { NatsBus } from '../../bus/nats/transport.js';
+import { EventRecorder } from '../../bus/recorder.js';
+import type { ActorRuntime, RunningActor } from '../system/runtime.js';
+import { SESSION_STORE_QUEUE, sessionStoreSubjects, type SessionGet, type SessionGetReply, type SessionPut } from './commands.js';
+import { sessionEventType, type SessionEventData } from './events.js';
+
+export class SessionStoreError extends Error {
+  override readonly name = 'SessionStoreError';
+  constructor(
+    readonly code: 'bad_request' | 'backend_failed',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface RunningSessionStore extends RunningActor {
+  readonly backend: SessionBackend;
+}
+
+const KEY = /^[0-9a-f]{16,64}$/;
+
+export async function startSessionStoreActor(runtime: ActorRuntime, options: { backend?: SessionBackend } = {}): Promise<RunningSessionStore> {
+  const { config, bus, log } = runtime;
+  const cache = config.session.cache;
+  const backend =
+    options.backend ??
+    (bus instanceof NatsBus ? await NatsKvSessionBackend.open(bus.connection, cache.bucket, cache.ttlMs) : new MemorySessionBackend({ maxEntries: cache.size }));
+  const recorder = new EventRecorder(runtime.events, runtime.nodeId, 'session-store');
+  const counters = { puts: 0, gets: 0, hits: 0, failures: 0 };
+  let evictionsReported = 0;
+
+  const put = bus.serve(
+    sessionStoreSubjects.put,
+    async (data) => {
+      const p = data as unknown as SessionPut;
+      if (!p || typeof p.key !== 'string' || !KEY.test(p.key) || typeof p.sealed !== 'string' || p.sealed.length > 64 * 1024) throw new SessionStoreError('bad_request', 'put needs a hex key and a sealed session');
+      const ttlMs = Math.min(typeof p.ttlMs === 'number' && p.ttlMs > 0 ? p.ttlMs : cache.ttlMs, cache.ttlMs);
+      try {
+        await backend.put(p.key, p.sealed, ttlMs);
+      } catch (err) {
+        counters.failures++;
+        throw new SessionStoreError('backend_failed', `session backend: ${(err as Error).message}`);
+      }
+      counters.puts++;
+      recorder.stream(p.key).emit(sessionEventType('stored'), {
+        scope: String(p.scope ?? ''),
+        issuer: String(p.issuer ?? ''),
+        backend: backend.kind,
+        expiresAt: new Date(Date.now() + ttlMs).toISOString(),
+      } satisfies SessionEventData['stored']);
+      const evicted = backend.evictions();
+      if (evicted > evictionsReported && backend.kind === 'memory') {
+        recorder.stream('session-store').emit(sessionEventType('evicted'), { count: evicted - evictionsReported, backend: 'memory' } satisfies SessionEventData['evicted']);
+        evictionsReported = evicted;
+      }
+      return { ok: true };
+    },
+    { queue: SESSION_STORE_QUEUE },
+  );
+
+  const get = bus.serve(
+    sessionStoreSubjects.get,
+    async (data): Promise<Json> => {
+      const g = data as unknown as SessionGet;
+      if (!g || typeof g.key !== 'string' || !KEY.test(g.key)) throw new SessionStoreError('bad_request', 'get needs a hex key');
+      counters.gets++;
+      let reply: SessionGetReply;
+      try {
+        const r = await backend.get(g.key);
+        reply = r.found ? { found: true, sealed: r.sealed } : { found: false, reason: r.reason };
+      } catch (err) {
+        counters.failures++;
+        throw new SessionStoreError('backend_failed', `session backend: ${(err as Error).message}`);
+      }
+      if (reply.found) counters.hits++;
+      return reply as unknown as Json;
+    },
+    { queue: SESSION_STORE_QUEUE },
+  );
+
+  runtime.health.register('session_store', () => ({ ok: true, facts: { backend: backend.kind, ...counters } }));
+  log.info('session store serving', { backend: backend.kind, ttl_ms: cache.ttlMs, ...(backend.kind === 'nats-kv' ? { bucket: cache.bucket } : { size: cache.size }) });
+
+  return {
+    name: 'session-store',
+    backend,
+    async stop() {
+      put.unsubscribe();
+      get.unsubscribe();
+      await backend.close();
+    },
+  };
+}

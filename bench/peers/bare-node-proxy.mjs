@@ -1,0 +1,23 @@
+// The baseline of bench/edge-vs-node.ts: the minimal Node reverse proxy an operator would write
+// (https.createServer + http.request with a keep-alive agent). Plain JS so it runs without a build.
+//   node bench/peers/bare-node-proxy.mjs PORT CERT KEY ORIGIN_PORT
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+
+const [port, certFile, keyFile, originPort] = process.argv.slice(2);
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1024 });
+const server = https.createServer({ cert: readFileSync(certFile), key: readFileSync(keyFile) }, (req, res) => {
+  const headers = { ...req.headers, 'x-forwarded-for': req.socket.remoteAddress, 'x-forwarded-proto': 'https' };
+  const upstream = http.request({ host: '127.0.0.1', port: Number(originPort), method: req.method, path: req.url, headers, agent }, (ures) => {
+    res.writeHead(ures.statusCode ?? 502, ures.headers);
+    ures.pipe(res);
+  });
+  upstream.on('error', () => {
+    res.statusCode = 502;
+    res.end();
+  });
+  req.pipe(upstream);
+});
+server.keepAliveTimeout = 65_000;
+server.listen(Number(port), '127.0.0.1', () => process.stdout.write('ready\n'));

@@ -1,0 +1,20 @@
+// CPU time of a process (all its threads) from /proc: the honest measure of what one operation
+// costs a server, independent of how busy the load generator keeps it.
+import { readFileSync } from 'node:fs';
+
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+/** User + system CPU seconds the process has used so far. */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+}
+
+/** Runs `work` and returns its result with the CPU seconds `pid` spent meanwhile. */
+export async function measureCpu<T>(pid: number, work: () => Promise<T>): Promise<{ result: T; cpu: number }> {
+  const before = cpuSeconds(pid);
+  const result = await work();
+  return { result, cpu: cpuSeconds(pid) - before };
+}
