@@ -2,7 +2,7 @@
 // measured in one run: software ECDSA P-256 and RSA-2048 (on the loop, libuv pool, piscina pool),
 // SoftHSM2 (tlsedge's piscina backend vs pkcs11js's own async calls vs sync calls on the loop) and
 // a TPM under emulation (swtpm + abrmd + tpm2-pkcs11).
-//   node --import tsx bench/signer-throughput.ts [--quick]
+//   node --import tsx bench/signer-throughput.ts [--quick] [--only software|softhsm|tpm]
 // SoftHSM2 and swtpm rows are skipped (with the reason) when the tools are not installed.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createHash } from 'node:crypto';
@@ -18,6 +18,8 @@ import { missingSoftHsm, startSoftHsm } from '../test/support/softhsm.js';
 import { missingTpm, startTpm } from '../test/support/tpm.js';
 
 const quick = process.argv.includes('--quick');
+const onlyArg = process.argv.indexOf('--only');
+const only = onlyArg > 0 ? process.argv[onlyArg + 1] : undefined;
 const data = Buffer.from(' '.repeat(64) + 'TLS 1.3, server CertificateVerify\0' + 'h'.repeat(32));
 
 interface Row {
@@ -183,9 +185,9 @@ async function token(kind: 'SoftHSM2' | 'swtpm'): Promise<void> {
 }
 
 process.stderr.write('signer throughput (closed loop, 16 outstanding requests)\n');
-await software();
-await token('SoftHSM2');
-await token('swtpm');
+if (!only || only === 'software') await software();
+if (!only || only === 'softhsm') await token('SoftHSM2');
+if (!only || only === 'tpm') await token('swtpm');
 
 const header = ['scenario', 'where the signature runs', 'n', 'sig/s', 'p50 ms', 'p99 ms', 'loop p99 ms', 'loop max ms'];
 // A signature on the loop never lets the delay monitor's timer run: the loop is blocked the whole time.
