@@ -172,6 +172,11 @@ class KeyRotator implements RunningKeyRotation {
     const term = Math.max(leaseTerm, this.block.term + 1);
     this.stream = this.recorder.stream(TICKET_KEY_STREAM, this.block.lastSequence + 1);
     this.record('leader_elected', { node: runtime.nodeId, term });
+    // Keys sealed under another fleet key (an embedded restart with an ephemeral one, a changed
+    // fleet_key_file) can never be applied by a proxy: take them out so a usable key replaces them.
+    const unreadable = this.block.keys.filter((k) => !this.opens(k.id, k.sealed));
+    for (const k of unreadable) this.record('removed', { keyId: k.id, epoch: k.epoch, reason: 'unreadable', term });
+    if (unreadable.length) runtime.log.warn('ticket keys in the log cannot be opened with this fleet key: removed', { keys: unreadable.map((k) => k.id).join(',') });
     await flushEvents(runtime.events);
     runtime.log.info('ticket-key rotation: leader', { term, keys: this.block.keys.length, active_epoch: activeKey(this.block)?.epoch ?? null, events: events.length });
     this.leaderSubs = this.serveCommands();
@@ -189,6 +194,17 @@ class KeyRotator implements RunningKeyRotation {
   private dropLeaderSubs(): void {
     for (const s of this.leaderSubs) s.unsubscribe();
     this.leaderSubs = [];
+  }
+
+  private opens(keyId: string, sealed: string): boolean {
+    try {
+      const material = this.sealer.open(sealed, keyAad(keyId));
+      const ok = material.length === TICKET_KEY_LENGTH;
+      material.fill(0);
+      return ok;
+    } catch {
+      return false;
+    }
   }
 
   private mint(): { keyId: string; sealed: string } {
@@ -317,11 +333,8 @@ class KeyRotator implements RunningKeyRotation {
     for (const k of keys) {
       if (typeof k.id !== 'string' || !/^[A-Za-z0-9_-]{1,40}$/.test(k.id) || typeof k.sealed !== 'string') throw new KeyRotationError('bad_request', 'each imported key needs an id and sealed material');
       if (this.block.keys.some((x) => x.id === k.id)) throw new KeyRotationError('bad_request', `key ${k.id} is already in the block`);
-      // Refuse what we could not use: sealed under another fleet key, or not 48 bytes.
-      const material = this.sealer.open(k.sealed, keyAad(k.id));
-      const ok = material.length === TICKET_KEY_LENGTH;
-      material.fill(0);
-      if (!ok) throw new KeyRotationError('bad_request', `key ${k.id} is not ${TICKET_KEY_LENGTH} bytes`);
+      // Refuse what no proxy could use: sealed under another fleet key, or not 48 bytes.
+      if (!this.opens(k.id, k.sealed)) throw new KeyRotationError('bad_request', `key ${k.id} does not open as a ${TICKET_KEY_LENGTH}-byte key with this fleet key`);
     }
     await this.exclusive(() => this.commit(importSteps(this.block, keys, Date.now(), this.liveProxies(), this.settings)));
     return { keys: keys.map((k) => ({ id: k.id, epoch: this.block.keys.find((x) => x.id === k.id)?.epoch ?? -1, status: this.block.keys.find((x) => x.id === k.id)?.status ?? 'retired' })) };

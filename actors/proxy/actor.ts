@@ -2,6 +2,7 @@
 // per-connection actors of one process. Built by the composition root from an ActorRuntime.
 import type { Socket } from 'node:net';
 import { EventRecorder } from '../../bus/recorder.js';
+import { proxyConfigProblem } from '../../adapters/config/load.js';
 import { NativeEngine } from '../../adapters/tls/native/engine.js';
 import { ConnectionActor } from '../connection/actor.js';
 import type { PolicySelector } from '../connection/policy.js';

@@ -96,6 +96,9 @@ class Resumption implements ProxyResumption {
   private stopStatus: (() => void) | undefined;
   private readonly announceEveryMs: number;
   private readonly usesFleetBlock: boolean;
+  private readonly usesTickets: boolean;
+  /** When a block of the term we follow last arrived. */
+  private currentTermSeenAt = 0;
 
   constructor(
     private readonly runtime: ActorRuntime,
@@ -124,24 +127,30 @@ class Resumption implements ProxyResumption {
     // Static key files: load now so a bad file is a start-up error naming it.
     if (t.keyFile) this.fileSet(t.keyFile);
     for (const c of this.config.certificates) if (c.tickets?.keyFile) this.fileSet(c.tickets.keyFile);
+    this.usesTickets = t.enabled || this.config.certificates.some((c) => c.tickets?.enabled === true);
     this.usesFleetBlock = !t.keyFile && (t.enabled || this.config.certificates.some((c) => c.tickets?.enabled === true)) && this.config.certificates.some((c) => !c.tickets?.keyFile && (c.tickets?.enabled ?? t.enabled));
   }
 
   async start(): Promise<void> {
     const { bus } = this.runtime;
+    if (this.usesTickets) {
+      // Peers' presence tells us which node each ticket tag belongs to (for issuedBy).
+      this.subs.push(bus.subscribe(keyRotationSubjects.acknowledge, (msg) => this.learnNode((msg.data as unknown as KeyAcknowledgement)?.node)));
+      this.timer = setInterval(() => this.acknowledge(), this.announceEveryMs);
+      this.timer.unref();
+    }
     if (this.usesFleetBlock) {
       this.subs.push(bus.subscribe(keyRotationSubjects.block, (msg) => this.applyBlock(msg.data as unknown as KeyBlockMessage)));
-      // Peers' acknowledgements tell us which node each ticket tag belongs to (for issuedBy).
-      this.subs.push(bus.subscribe(keyRotationSubjects.acknowledge, (msg) => this.learnNode((msg.data as unknown as KeyAcknowledgement)?.node)));
       this.stopStatus = bus.onStatus((status) => {
         if (status === 'connected') void this.fetchBlock();
       });
       await this.fetchBlock();
-      this.timer = setInterval(() => this.acknowledge(), this.announceEveryMs);
-      this.timer.unref();
+    } else if (this.usesTickets) {
+      this.acknowledge();
     }
     this.runtime.health.register('resumption', () => ({
-      ok: !this.usesFleetBlock || this.fleet.encrypting() !== undefined,
+      // Serving without tickets is degraded, not broken: full handshakes (and session IDs) still work.
+      ok: true,
       facts: { fleet_keys: this.fleet.keys.length, encrypting_epoch: this.fleet.encrypting()?.epoch ?? null, term: this.fleet.term, revision: this.fleet.revision, sessions_stored: this.sessions.counters.stored, session_put_failures: this.sessions.counters.putFailures },
       ...(this.usesFleetBlock && !this.fleet.encrypting() ? { detail: 'no ticket key from the key-rotation actor yet: issuing no tickets (is `tlsedge run key-rotation` running?)' } : {}),
     }));
@@ -179,7 +188,15 @@ class Resumption implements ProxyResumption {
     if (!block || typeof block.term !== 'number' || typeof block.revision !== 'number' || !Array.isArray(block.keys)) return;
     if (Array.isArray(block.nodes)) for (const node of block.nodes) this.learnNode(node);
     const fleet = this.fleet;
-    if (block.term < fleet.term || (block.term === fleet.term && block.revision <= fleet.revision)) return;
+    const now = Date.now();
+    if (block.term === fleet.term && block.revision <= fleet.revision) {
+      this.currentTermSeenAt = now;
+      return;
+    }
+    // A lower term is a superseded leader — unless our term's leader has been silent for a while
+    // and the fleet started over (lease and log recreated): then follow the one that speaks.
+    if (block.term < fleet.term && now - this.currentTermSeenAt < 3 * this.announceEveryMs) return;
+    this.currentTermSeenAt = now;
     const previous = new Map(fleet.keys.map((k) => [k.id, k]));
     const keys: HeldKey[] = [];
     for (const k of block.keys) {
@@ -231,7 +248,12 @@ class Resumption implements ProxyResumption {
   }
 
   private learnNode(node: unknown): void {
-    if (typeof node === 'string' && this.tagNodes.size < 10_000) this.tagNodes.set(nodeTag(node).toString('hex'), node);
+    if (typeof node !== 'string' || this.tagNodes.size >= 10_000) return;
+    const tag = nodeTag(node).toString('hex');
+    if (this.tagNodes.has(tag)) return;
+    this.tagNodes.set(tag, node);
+    // A newcomer: tell it who we are now rather than at our next presence tick.
+    this.acknowledge();
   }
 
   private acknowledge(): void {

@@ -11,6 +11,7 @@ import { counter, gauge, histogram, latencyBuckets } from '../../adapters/metric
 import type { Json } from '../../bus/envelope.js';
 import { EventRecorder, type EventStream } from '../../bus/recorder.js';
 import type { Subscription } from '../../bus/bus.js';
+import type { HealthReport } from '../system/health.js';
 import type { ActorRuntime, RunningActor } from '../system/runtime.js';
 import {
   CANCEL_SUBJECT,
@@ -188,7 +189,7 @@ function round(ms: number): number {
   return Math.round(ms * 1000) / 1000;
 }
 
-function healthOf(entry: Served): ReturnType<Parameters<ActorRuntime['health']['register']>[1]> {
+function healthOf(entry: Served): HealthReport {
   if (!entry.signer) {
     return { ok: false, detail: `signer ${entry.name} cannot start: ${entry.createError?.message ?? 'unknown error'}`, facts: { state: 'failed', lastError: entry.createError?.code ?? null } };
   }

@@ -92,8 +92,13 @@ function checkReferences(c: Checker, config: TlsedgeConfig): void {
       c.issue(['sni', rule.index, 'certificate'], `no certificate with name ${JSON.stringify(rule.certificate)} in \`certificates\``);
     }
   }
+}
+
+/** Why a proxy cannot serve this config (no certificate for names it must terminate), or undefined. */
+export function proxyConfigProblem(config: TlsedgeConfig): string | undefined {
   const needsCertificates = config.sni.length === 0 || config.sni.some((r) => !r.tunnel);
   if (needsCertificates && config.certificates.length === 0) {
-    c.issue(['certificates'], 'needs at least one certificate to terminate TLS (or make every `sni` rule a `tunnel`)');
+    return `${config.file ?? 'config'}: certificates: a proxy needs at least one certificate to terminate TLS (or make every \`sni\` rule a \`tunnel\`)`;
   }
+  return undefined;
 }

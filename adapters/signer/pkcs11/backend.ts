@@ -25,6 +25,7 @@ export interface Pkcs11BackendOptions {
 // Failures no re-open fixes: wait for the operator (a wrong PIN retried would lock the token).
 const terminal = new Set<SignerErrorCode>(['bad_pin', 'pin_missing', 'module_error']);
 
+/** A task without its generation (the gate adds it); distributive so each union member keeps its own fields. */
 type Distribute<T> = T extends unknown ? Omit<T, 'generation'> : never;
 
 export class Pkcs11Backend implements SignerBackend {

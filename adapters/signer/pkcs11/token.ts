@@ -3,7 +3,7 @@
 // The module is process-global, so: tolerate CKR_CRYPTOKI_ALREADY_INITIALIZED and
 // CKR_USER_ALREADY_LOGGED_IN, never C_Finalize except in the coordinated `reinit` (every other
 // worker idle), and one session per thread (a worker runs one task at a time).
-import { createPublicKey, randomBytes, createPrivateKey } from 'node:crypto';
+import { createPrivateKey, createPublicKey, randomBytes, X509Certificate } from 'node:crypto';
 import pkcs11js from 'pkcs11js';
 import { SignerError, type SignerErrorCode } from '../errors.js';
 import { keyAlgorithmOf, schemesForAlgorithm, spkiOf, type KeyAlgorithm, type KeyInfo } from '../keys.js';
@@ -141,9 +141,8 @@ function spkiFromRsa(modulus: Buffer, exponent: Buffer): Buffer {
 }
 
 /** SubjectPublicKeyInfo from a DER certificate (via node:crypto's X.509 parser). */
-async function spkiFromCertificate(der: Buffer): Promise<Buffer | undefined> {
+function spkiFromCertificate(der: Buffer): Buffer | undefined {
   try {
-    const { X509Certificate } = await import('node:crypto');
     return spkiOf(new X509Certificate(der).publicKey);
   } catch {
     return undefined;
@@ -235,7 +234,7 @@ export class Pkcs11Token {
       const privates = this.find([{ type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY }]);
       const out: KeyInfo[] = [];
       for (const handle of privates) {
-        const info = await this.describe(handle);
+        const info = this.describe(handle);
         if (info) out.push(info);
       }
       return out;
@@ -323,7 +322,7 @@ export class Pkcs11Token {
       } catch (err) {
         throw classify(err, `C_GenerateKeyPair (${type})`);
       }
-      const info = await this.describe(pair.privateKey);
+      const info = this.describe(pair.privateKey);
       if (!info) throw new TokenFailure('internal', 'generated key has an algorithm tlsedge does not sign with');
       return info;
     });
@@ -376,7 +375,7 @@ export class Pkcs11Token {
         throw classify(err, 'C_CreateObject (private key)');
       }
       if (certificate) this.createCertificate(label, id, certificate);
-      const info = await this.describe(handle);
+      const info = this.describe(handle);
       if (!info) throw new TokenFailure('internal', 'imported key has an algorithm tlsedge does not sign with');
       return info;
     });
@@ -538,7 +537,7 @@ export class Pkcs11Token {
     }
   }
 
-  private async describe(handle: Handle): Promise<KeyInfo | undefined> {
+  private describe(handle: Handle): KeyInfo | undefined {
     const idBytes = this.attr(handle, pkcs11js.CKA_ID) ?? Buffer.alloc(0);
     const label = this.attr(handle, pkcs11js.CKA_LABEL)?.toString('utf8') ?? '';
     const keyType = ulong(this.attr(handle, pkcs11js.CKA_KEY_TYPE));
@@ -557,7 +556,7 @@ export class Pkcs11Token {
     }
     const certHandle = this.find([{ type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_CERTIFICATE }, ...byId])[0];
     const certificate = certHandle ? this.attr(certHandle, pkcs11js.CKA_VALUE) : undefined;
-    if (!spki && certificate) spki = await spkiFromCertificate(certificate);
+    if (!spki && certificate) spki = spkiFromCertificate(certificate);
     if (!spki) return undefined;
     const algorithm: KeyAlgorithm | undefined = keyAlgorithmOf(createPublicKey({ key: spki, format: 'der', type: 'spki' }));
     if (!algorithm) return undefined;

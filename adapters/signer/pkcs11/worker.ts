@@ -2,7 +2,6 @@
 // event loop. Each thread keeps its own session; results are tagged (no classes cross threads).
 import { workerData } from 'piscina';
 import { SignerError, type TaskResult } from '../errors.js';
-import type { KeyInfo } from '../keys.js';
 import type { SchemeName } from '../schemes.js';
 import { classify, Pkcs11Token, type GenerateType, type TokenConfig } from './token.js';
 
@@ -55,4 +54,3 @@ export default async function run(task: Pkcs11Task): Promise<TaskResult<unknown>
   }
 }
 
-export type { KeyInfo };

@@ -1,7 +1,7 @@
 // Session-ID resumption parts: the LRU, sealed session records, the version inside a serialized
 // OpenSSL session, and the proxy's session client (local cache, store deadline, scope check).
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { constants, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import tls from 'node:tls';
@@ -53,7 +53,9 @@ describe('sealed session records', () => {
     const leaf = await pki.issue('s', { names: ['s.test'] });
     const versions: number[] = [];
     for (const maxVersion of ['TLSv1.2', 'TLSv1.3'] as const) {
-      const server = tls.createServer({ cert: readFileSync(leaf.certFile), key: readFileSync(leaf.keyFile), maxVersion, sessionIdContext: 'x' }, (s) => s.end());
+      // TLS 1.2 with tickets would issue a ticket instead of calling newSession
+      const secureOptions = maxVersion === 'TLSv1.2' ? constants.SSL_OP_NO_TICKET : 0;
+      const server = tls.createServer({ cert: readFileSync(leaf.certFile), key: readFileSync(leaf.keyFile), maxVersion, sessionIdContext: 'x', secureOptions }, (s) => s.end());
       const got = new Promise<Buffer>((resolve) => server.once('newSession', (_id: Buffer, data: Buffer, cb: () => void) => (cb(), resolve(data))));
       server.once('resumeSession', (_id: Buffer, cb: (e: null, d: null) => void) => cb(null, null));
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
