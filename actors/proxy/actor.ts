@@ -34,6 +34,8 @@ export interface RunningProxy extends RunningActor {
 
 export async function startProxy(runtime: ActorRuntime, options: ProxyOptions): Promise<RunningProxy> {
   const { config, log } = runtime;
+  const problem = proxyConfigProblem(config);
+  if (problem) throw new Error(problem);
   const { resumption } = options;
   const configureServer = resumption
     ? (server: Parameters<ProxyResumption['configureServer']>[0], policy: Parameters<ProxyResumption['configureServer']>[1], variant: string) => {

@@ -18,6 +18,13 @@ export const actorKinds: Record<string, ActorKind> = {
       return { name: 'proxy', stop: () => p.stop() };
     },
   },
+  signer: {
+    description: 'hold private keys (software, PKCS#11: HSM or TPM) and answer sign requests',
+    async start(runtime) {
+      const { runSigner } = await import('../signer/run.js');
+      return runSigner(runtime);
+    },
+  },
   'session-store': {
     description: 'keep TLS sessions for session-ID resumption across the fleet (NATS KV bucket `session.cache.bucket`)',
     async start(runtime) {

@@ -25,6 +25,11 @@ export async function startEmbedded(config: TlsedgeConfig, options: { log?: Logg
   // Resumption actors run in-process on the memory bus: the same code as `run session-store|key-rotation`.
   const helpers: RunningActor[] = [];
   try {
+    // Signers first: the offload engine asks them for signatures from its first handshake.
+    if (config.signers.length > 0) {
+      const { startSignerActor } = await import('../signer/actor.js');
+      helpers.push(await startSignerActor(runtime));
+    }
     if (config.session.cache.enabled) helpers.push(await startSessionStoreActor(runtime));
     if (config.session.tickets.enabled || config.certificates.some((c) => c.tickets?.enabled)) helpers.push(await startKeyRotationActor(runtime));
     proxy = await startProxyProcess(runtime);

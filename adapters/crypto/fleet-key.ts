@@ -12,8 +12,11 @@ export interface FleetKey {
   readonly origin: 'file' | 'ephemeral';
 }
 
+/** One per process, so the actors of an embedded process (rotator, proxy) share it. */
+let ephemeral: FleetKey | undefined;
+
 export function loadFleetKey(file: string | undefined): FleetKey {
-  if (!file) return { bytes: randomBytes(FLEET_KEY_LENGTH), origin: 'ephemeral' };
+  if (!file) return (ephemeral ??= { bytes: randomBytes(FLEET_KEY_LENGTH), origin: 'ephemeral' });
   let raw: Buffer;
   try {
     raw = readFileSync(file);

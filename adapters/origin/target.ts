@@ -41,6 +41,29 @@ export function sniFor(rule: OriginRule, requestHost: string, routeSni?: string)
   return name.toLowerCase();
 }
 
+/**
+ * What a connection for `rule` is when it sends `sni`, offers `alpn` (comma-joined) and connects to
+ * `address`. Pure: the pools and `replay` (which re-derives pool keys under another config) share it.
+ */
+export function identityFor(rule: OriginRule, sni: string | undefined, alpn: string, address: string, material: Pick<TlsMaterial, 'clientCertFingerprint' | 'caHash'> | undefined): OriginIdentity {
+  const https = rule.to.protocol === 'https:';
+  return {
+    protocol: rule.to.protocol,
+    host: rule.to.host.toLowerCase(),
+    address,
+    port: rule.to.port,
+    sni: sni ?? '',
+    clientCert: https ? (material?.clientCertFingerprint ?? '') : '',
+    verify: !https ? 'none' : rule.verify.mode === 'none' ? 'none' : `${rule.verify.mode}:${material?.caHash ?? 'system'}`,
+    alpn: https ? alpn : '',
+  };
+}
+
+/** The short (event) pool key of a connection for `rule` with this identity. */
+export function shortPoolKeyFor(rule: OriginRule, identity: OriginIdentity): string {
+  return shortKeyOf(poolKeyOf(identity, rule.pool.match));
+}
+
 interface RuleState {
   /** Address the targets below were built for. */
   address: string;
@@ -98,16 +121,7 @@ export class OriginTargets {
   private create(rule: OriginRule, sni: string | undefined, alpn: string, address: string): OriginTarget {
     const https = rule.to.protocol === 'https:';
     const material = https ? this.materials.forRule(rule) : undefined;
-    const identity: OriginIdentity = {
-      protocol: rule.to.protocol,
-      host: rule.to.host.toLowerCase(),
-      address,
-      port: rule.to.port,
-      sni: sni ?? '',
-      clientCert: material?.clientCertFingerprint ?? '',
-      verify: !https ? 'none' : rule.verify.mode === 'none' ? 'none' : `${rule.verify.mode}:${material?.caHash ?? 'system'}`,
-      alpn: https ? alpn : '',
-    };
+    const identity = identityFor(rule, sni, alpn, address, material);
     const poolKey = poolKeyOf(identity, rule.pool.match);
     return {
       rule,

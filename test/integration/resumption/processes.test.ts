@@ -182,6 +182,18 @@ describe('fleet resumption across processes over NATS', { skip: missingTools('na
     assert.ok(misses.includes('unknown_key'), 'the removed key shows as unknown_key');
     assert.ok(misses.includes('policy_mismatch'), 'the cross-name attempt shows as policy_mismatch');
 
+    // No proxy ever encrypted with a key another live proxy could not decrypt: every key activated
+    // once all three were up was acknowledged by all three first, and no wait timed out.
+    const keyReader = new JetStreamEventReader(bus.connection, stream);
+    const keyEvents: AnyEvent[] = [];
+    for await (const e of keyReader.read({ types: ['tlsedge.ticketkey.*'] })) keyEvents.push(e);
+    await keyReader.close();
+    const activations = keyEvents.filter((e) => e.type === 'tlsedge.ticketkey.activated').map((e) => (e.data as { acknowledgedBy: string[] }).acknowledgedBy);
+    assert.ok(activations.length >= 3, 'initial key and two rotations');
+    for (const acks of activations.slice(1)) assert.deepEqual(acks, [...PROXIES]);
+    assert.equal(keyEvents.filter((e) => e.type === 'tlsedge.ticketkey.stage_timed_out').length, 0);
+    assert.ok(keyEvents.filter((e) => e.type === 'tlsedge.ticketkey.leader_elected').length >= 2, 'the takeover is in the log');
+
     const replay = await runCli(['replay', '--actor', 'key-rotation', '--config', configFile('pa')]);
     assert.equal(replay.code, 0, replay.stderr);
     assert.match(replay.stdout, /leader_elected/);

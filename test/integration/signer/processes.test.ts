@@ -10,9 +10,9 @@ import { connectNatsBus, type NatsBus } from '../../../bus/nats/transport.js';
 import { SignerClient } from '../../../actors/signer/client.js';
 import { missingTools } from '../../support/requirements.js';
 import { startNats, type RunningNats } from '../../support/nats.js';
-import { start, tempDir, waitForOutput, type Started } from '../../support/processes.js';
+import { tempDir, waitForOutput, type Started } from '../../support/processes.js';
+import { startCli } from '../../support/cli.js';
 
-const root = process.env.TLSEDGE_REPO_ROOT ?? new URL('../../..', import.meta.url).pathname;
 const data = Buffer.from('content to be signed');
 
 describe('signer processes sharing a queue group over NATS', { skip: missingTools('nats-server') }, () => {
@@ -45,10 +45,12 @@ describe('signer processes sharing a queue group over NATS', { skip: missingTool
     ].join('\n');
     writeFileSync(join(dir, 'tlsedge.yaml'), yaml);
     for (let i = 0; i < 2; i++) {
-      const p = start(process.execPath, ['--import', 'tsx', join(root, 'test/integration/signer/fixtures/signer-process.ts'), join(dir, 'tlsedge.yaml')], { cwd: root, env: { ...process.env, TLSEDGE_LOG_LEVEL: 'warn' } });
+      // Exactly what an operator runs: `tlsedge run signer --config FILE`.
+      const p = startCli(['run', 'signer', '--config', join(dir, 'tlsedge.yaml')], { env: { ...process.env, TLSEDGE_LOG_LEVEL: 'info', TLSEDGE_LOG_FORMAT: 'json' } });
       procs.push(p);
-      const out = await waitForOutput(p, (o) => /ready \S+/.test(o), 30_000);
-      nodes.push(/ready (\S+)/.exec(out)![1]!);
+      const running = /"message":"signer running","node":"([^"]+)"/;
+      const out = await waitForOutput(p, (o) => running.test(o), 30_000);
+      nodes.push(running.exec(out)![1]!);
     }
     bus = await connectNatsBus({ url: nats.url, transport: 'nats', servers: [nats.url] }, { name: 'signer-client' });
   });
