@@ -97,7 +97,6 @@ async function offloadServer(m: Material): Promise<{ port: number; close(): Prom
 }
 
 async function run(client: string, port: number): Promise<Result> {
-  if (process.env.BENCH_DEBUG) console.error("run", port);
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
   const cpuBefore = process.cpuUsage();
@@ -108,7 +107,6 @@ async function run(client: string, port: number): Promise<Result> {
       let out = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
       child.on('error', reject);
-      child.on("exit", (code) => { if (process.env.BENCH_DEBUG) console.error("child exit", code, out); resolve(out); });
     })),
   );
   const wallS = Number(process.hrtime.bigint() - start) / 1e9;

@@ -18,7 +18,16 @@ export type ClientCertFacts = {
 };
 
 export interface ConnectionEventData {
-  accepted: { remoteAddress: string; remotePort: number; localAddress: string; localPort: number; node: string };
+  accepted: {
+    /** The client's address and port. */
+    remoteAddress: string;
+    remotePort: number;
+    /** The listener's address and port. */
+    localAddress: string;
+    localPort: number;
+    /** The node (process) that accepted it: in a fleet, which proxy served the connection. */
+    node: string;
+  };
   client_hello_received: HelloFacts;
   policy_selected: {
     /** Index in `sni`, or -1 for the built-in default policy. */

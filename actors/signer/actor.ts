@@ -24,7 +24,7 @@ import {
   type KeysListReply,
   type SignReply,
 } from './commands.js';
-import { SignerEventType, type FailedData, type SignedData, type TokenReadyData, type TokenUnavailableData } from './events.js';
+import { signerEventType, type SignerEventData } from './events.js';
 
 export interface RunningSignerActor extends RunningActor {
   /** The signers this process serves, by name (a signer that failed to be created is absent). */
@@ -81,7 +81,7 @@ export async function startSignerActor(runtime: ActorRuntime, options: SignerAct
       await signer.start();
       const status = signer.status();
       if (status.state === 'ready') {
-        entry.stream.emit(SignerEventType.tokenReady, { signer: entry.name, keys: status.keys, reinits: status.reinits } satisfies TokenReadyData);
+        entry.stream.emit(signerEventType('token_ready'), { signer: entry.name, keys: status.keys, reinits: status.reinits } satisfies SignerEventData['token_ready']);
         log.info('signer ready', { signer: entry.name, kind: signer.kind, keys: status.keys });
       } else {
         onStatusChange(entry, status);
@@ -91,12 +91,12 @@ export async function startSignerActor(runtime: ActorRuntime, options: SignerAct
 
   function onStatusChange(entry: Served, status: BackendStatus): void {
     if (status.state === 'unavailable' || status.state === 'failed') {
-      const data: TokenUnavailableData = { signer: entry.name, state: status.state, reason: status.lastError?.code ?? 'unknown', message: status.lastError?.message ?? status.state };
-      entry.stream.emit(SignerEventType.tokenUnavailable, data);
+      const data: SignerEventData['token_unavailable'] = { signer: entry.name, state: status.state, reason: status.lastError?.code ?? 'unknown', message: status.lastError?.message ?? status.state };
+      entry.stream.emit(signerEventType('token_unavailable'), data);
       log.warn('signer token unavailable', { signer: entry.name, state: status.state, code: data.reason, error: data.message });
     } else if (status.state === 'ready') {
       const s = entry.signer?.status();
-      entry.stream.emit(SignerEventType.tokenReady, { signer: entry.name, keys: s?.keys ?? 0, reinits: status.reinits } satisfies TokenReadyData);
+      entry.stream.emit(signerEventType('token_ready'), { signer: entry.name, keys: s?.keys ?? 0, reinits: status.reinits } satisfies SignerEventData['token_ready']);
       log.info('signer token ready again', { signer: entry.name, reinits: status.reinits });
     }
   }
@@ -119,15 +119,15 @@ export async function startSignerActor(runtime: ActorRuntime, options: SignerAct
       const result = await entry.signer.sign({ key: cmd.key, scheme: cmd.scheme, data: Buffer.from(cmd.data, 'base64'), deadlineMs: cmd.deadlineMs, signal: controller.signal });
       const latencyMs = performance.now() - t0;
       metrics.latency.labels(entry.name, result.key.label, result.scheme).observe(latencyMs / 1000);
-      const signed: SignedData = { requestId, signer: entry.name, keyId: result.key.id, key: result.key.label, scheme: result.scheme, latencyMs: round(latencyMs), queuedMs: round(result.queuedMs), signMs: round(result.signMs) };
-      entry.stream.emit(SignerEventType.signed, signed, result.key.id);
+      const signed: SignerEventData['signed'] = { requestId, signer: entry.name, keyId: result.key.id, key: result.key.label, scheme: result.scheme, latencyMs: round(latencyMs), queuedMs: round(result.queuedMs), signMs: round(result.signMs) };
+      entry.stream.emit(signerEventType('signed'), signed, result.key.id);
       const reply: SignReply = { signature: result.signature.toString('base64'), keyId: result.key.id, node: runtime.nodeId, queuedMs: signed.queuedMs, signMs: signed.signMs };
       return reply as unknown as Json;
     } catch (err) {
       const error = err instanceof SignerError ? err : new SignerError('internal', (err as Error).message);
       metrics.failures.labels(entry.name, error.code).inc();
-      const failed: FailedData = { requestId, signer: entry.name, key: key.slice(0, 256), scheme: scheme.slice(0, 64), reason: error.code, message: error.message, latencyMs: round(performance.now() - t0) };
-      entry.stream.emit(SignerEventType.failed, failed);
+      const failed: SignerEventData['failed'] = { requestId, signer: entry.name, key: key.slice(0, 256), scheme: scheme.slice(0, 64), reason: error.code, message: error.message, latencyMs: round(performance.now() - t0) };
+      entry.stream.emit(signerEventType('failed'), failed);
       throw error;
     } finally {
       if (inflight.get(requestId) === controller) inflight.delete(requestId);

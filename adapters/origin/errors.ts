@@ -11,6 +11,7 @@ export type OriginErrorCode =
   | 'pool_full' // max_connections reached and the wait queue is full
   | 'queue_timeout' // waited for a connection longer than timeouts.connect
   | 'material_failed' // client certificate / CA bundle files could not be loaded
+  | 'alpn_refused' // an h2 origin did not select h2 (ALPN), so no HTTP/2 session could start
   | 'aborted' // the caller gave up (client went away)
   | 'closed'; // the pool was closed
 

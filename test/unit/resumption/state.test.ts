@@ -50,7 +50,7 @@ describe('key block state', () => {
             const staged = sim.state.keys.find((k) => k.status === 'staged');
             const live = op.live.map((n) => proxy(n, ...(staged && op.acks.includes(n) ? [staged.id] : [])));
             if (op.op === 'elect') sim.record('leader_elected', { node: `r${++term}`, term }, now);
-            else if (op.op === 'import') sim.commit(importSteps(sim.state, [sim.mint(), sim.mint()], now, live, { ...settings, keep }), term, now);
+            else if (op.op === 'import') sim.commit(importSteps(sim.state, [sim.mint(), sim.mint()].map((k) => ({ id: k.keyId, sealed: k.sealed })), now, live, { ...settings, keep }), term, now);
             else sim.commit(nextSteps(sim.state, now, live, { ...settings, keep }, sim.mint), term, now);
             // invariants after every decision
             assert.ok(sim.state.keys.filter((k) => k.status === 'active').length <= 1, 'at most one encrypting key');
