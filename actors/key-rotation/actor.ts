@@ -161,6 +161,16 @@ class KeyRotator implements RunningKeyRotation {
   private async becomeLeader(leaseTerm: number): Promise<void> {
     this.leader = true;
     this.ready = false;
+    try {
+      await this.takeOver(leaseTerm);
+    } catch (err) {
+      // Could not rebuild (log unreachable): not a leader yet; the next tick tries again.
+      this.leader = false;
+      throw err;
+    }
+  }
+
+  private async takeOver(leaseTerm: number): Promise<void> {
     const { runtime } = this;
     // Our own earlier events must be in the log before we read it back.
     await flushEvents(runtime.events);
