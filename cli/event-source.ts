@@ -28,8 +28,8 @@ export interface EventSource {
   describe: string;
   /** Stored events, oldest first. */
   read(filter: EventFilter): AsyncIterable<AnyEvent>;
-  /** Live events until `signal` aborts. */
-  follow(filter: EventFilter, signal: AbortSignal): AsyncIterable<AnyEvent>;
+  /** Live events until `signal` aborts; `onReady` runs once the subscription is in place. */
+  follow(filter: EventFilter, signal: AbortSignal, onReady?: () => void): AsyncIterable<AnyEvent>;
   close(): Promise<void>;
 }
 
@@ -66,7 +66,7 @@ async function natsSource(busConfig: BusConfig, stream: string): Promise<EventSo
   return {
     describe: `NATS ${busConfig.url} (stream ${stream})`,
     read: (filter) => reader.read(filter),
-    follow: (filter, signal) => liveFromBus(bus, filter, signal),
+    follow: (filter, signal, onReady) => liveFromBus(bus, filter, signal, onReady),
     async close() {
       await reader.close();
       await bus.close();
@@ -74,7 +74,7 @@ async function natsSource(busConfig: BusConfig, stream: string): Promise<EventSo
   };
 }
 
-async function* liveFromBus(bus: NatsBus, filter: EventFilter, signal: AbortSignal): AsyncGenerator<AnyEvent> {
+async function* liveFromBus(bus: NatsBus, filter: EventFilter, signal: AbortSignal, onReady?: () => void): AsyncGenerator<AnyEvent> {
   const matches = compileFilter(filter);
   const queue: AnyEvent[] = [];
   let wake: (() => void) | undefined;
@@ -85,6 +85,8 @@ async function* liveFromBus(bus: NatsBus, filter: EventFilter, signal: AbortSign
     wake?.();
   });
   signal.addEventListener('abort', () => wake?.(), { once: true });
+  await bus.flush();
+  onReady?.();
   try {
     while (!signal.aborted) {
       while (queue.length) yield queue.shift()!;
@@ -104,9 +106,12 @@ function fileAndSseSource(logDir: string | undefined, adminUrl: string | undefin
       if (!reader) throw new CliError('no event log to read: pass --log DIR');
       return reader.read(filter);
     },
-    follow: (filter, signal) => {
-      if (adminUrl) return sseEvents(adminUrl, filter, signal);
-      if (reader) return reader.follow(filter, signal);
+    follow: (filter, signal, onReady) => {
+      if (adminUrl) return sseEvents(adminUrl, filter, signal, onReady);
+      if (reader) {
+        onReady?.();
+        return reader.follow(filter, signal);
+      }
       throw new CliError('nothing to follow: pass --admin URL or --log DIR');
     },
     async close() {
@@ -116,7 +121,7 @@ function fileAndSseSource(logDir: string | undefined, adminUrl: string | undefin
 }
 
 /** Reads the admin endpoint's Server-Sent Events stream. */
-async function* sseEvents(adminUrl: string, filter: EventFilter, signal: AbortSignal): AsyncGenerator<AnyEvent> {
+async function* sseEvents(adminUrl: string, filter: EventFilter, signal: AbortSignal, onReady?: () => void): AsyncGenerator<AnyEvent> {
   const matches = compileFilter(filter);
   const queue: AnyEvent[] = [];
   let wake: (() => void) | undefined;
@@ -129,6 +134,8 @@ async function* sseEvents(adminUrl: string, filter: EventFilter, signal: AbortSi
       return;
     }
     res.setEncoding('utf8');
+    // The endpoint subscribes before it answers 200: from here on no event is missed.
+    onReady?.();
     let buffer = '';
     res.on('data', (chunk: string) => {
       buffer += chunk;

@@ -25,8 +25,9 @@ export async function runEvents(options: EventsOptions): Promise<void> {
   process.once('SIGTERM', stop);
   try {
     if (options.follow) {
-      if (!options.json) process.stderr.write(`following ${source.describe} (Ctrl-C to stop)\n`);
-      for await (const event of source.follow(filter, controller.signal)) print(event);
+      // On stderr, so --json output stays pure JSON lines; printed once subscribed.
+      const ready = () => process.stderr.write(`following ${source.describe} (Ctrl-C to stop)\n`);
+      for await (const event of source.follow(filter, controller.signal, ready)) print(event);
     } else {
       for await (const event of source.read(filter)) print(event);
     }

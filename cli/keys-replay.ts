@@ -20,12 +20,13 @@ export async function replayActor(actor: string, options: SourceOptions & { json
   if (events.length === 0) throw new CliError(`no ticket-key events in ${source.describe}`);
   let state = initialKeyBlockState;
   const out = (line: string) => process.stdout.write(line + '\n');
-  const steps: Array<{ time: string; fact: string; key: string | null; epoch: number | null; term: number; applied: boolean }> = [];
+  const steps: Array<{ time: string; fact: string; key: string | null; epoch: number | null; term: number; detail: string; applied: boolean }> = [];
   for (const e of events) {
     const before = state.revision;
     state = evolve(state, e as unknown as TicketKeyEvent);
-    const d = e.data as { keyId?: string; epoch?: number; term: number; node?: string; missing?: string[] };
-    steps.push({ time: e.time, fact: e.type.slice('tlsedge.ticketkey.'.length), key: d.keyId ?? d.node ?? null, epoch: d.epoch ?? null, term: d.term, applied: state.revision !== before });
+    const d = e.data as { keyId?: string; epoch?: number; term: number; node?: string; missing?: string[]; reason?: string; acknowledgedBy?: string[]; origin?: string };
+    const detail = d.node ? `by ${d.node}` : d.missing ? `missing ${d.missing.join(',')}` : d.acknowledgedBy ? `acknowledged by ${d.acknowledgedBy.join(',') || 'none'}` : d.reason ? `(${d.reason})` : d.origin === 'imported' ? '(imported)' : '';
+    steps.push({ time: e.time, fact: e.type.slice('tlsedge.ticketkey.'.length), key: d.keyId ?? null, epoch: d.epoch ?? null, term: d.term, detail, applied: state.revision !== before });
   }
   const block = describeBlock(state);
   if (options.json) {
@@ -33,7 +34,7 @@ export async function replayActor(actor: string, options: SourceOptions & { json
     return;
   }
   out(`ticket-key block — ${events.length} events from ${source.describe}`);
-  for (const s of steps) out(`  ${s.time}  ${s.fact.padEnd(16)} ${(s.key ?? '').padEnd(16)} ${s.epoch === null ? '' : `epoch ${s.epoch}`.padEnd(9)} term ${s.term}${s.applied ? '' : '   [ignored: superseded term]'}`);
+  for (const s of steps) out(`  ${s.time}  ${s.fact.padEnd(16)} ${(s.key ?? '').padEnd(14)} ${(s.epoch === null ? '' : `epoch ${s.epoch}`).padEnd(9)} term ${String(s.term).padEnd(4)} ${s.detail}${s.applied ? '' : '   [ignored: superseded term]'}`);
   out(`block: leader ${block.leader ?? '-'} term ${block.term}, revision ${block.revision}`);
   for (const k of block.keys) out(`  epoch ${String(k.epoch).padStart(4)}  ${k.id.padEnd(14)} ${k.status.padEnd(8)} staged ${k.stagedAt}  activated ${k.activatedAt ?? '-'}  retired ${k.retiredAt ?? '-'}`);
   for (const r of block.removed) out(`  epoch ${String(r.epoch).padStart(4)}  ${r.id.padEnd(14)} removed  ${r.removedAt} (${r.reason})`);

@@ -14,7 +14,8 @@ import { connectionMachine, type ConnectionMachineEvent } from '../../machines/c
 import { connectionEventType, type ClientCertFacts, type ConnectionEventData, type ConnectionFact, type HelloFacts } from './events.js';
 import type { ConnectionServices, EstablishedConnection, RequestReporter, ResumptionRoute } from './ports.js';
 import type { PolicyDecision } from './policy.js';
-import { describeClientCertificate } from './client-cert.js';
+import { clientCertRefusal, describeClientCertificate, type ClientCertRefusal } from './client-cert.js';
+import { explainHandshakeFailure, refusesMissingAlpn } from './refusals.js';
 
 const TLS_VERSIONS: Record<string, string> = { TLSv1: '1.0', 'TLSv1.1': '1.1', 'TLSv1.2': '1.2', 'TLSv1.3': '1.3' };
 
@@ -129,6 +130,12 @@ export class ConnectionActor implements RequestReporter {
       this.openTunnel(result.consumed, policy.rule.tunnel);
       return;
     }
+    if (refusesMissingAlpn(policy.rule, result.facts)) {
+      // decided from the hello: node:tls would complete the handshake and speak HTTP/1.1
+      this.sendAlert(AlertDescription.no_application_protocol);
+      this.fail('policy', 'no_application_protocol', 'no_application_protocol', explainHandshakeFailure('no_application_protocol', '', result.facts, policy.rule));
+      return;
+    }
     if (!policy.certificate) {
       this.sendAlert(AlertDescription.unrecognized_name);
       this.fail('policy', 'no_certificate', 'unrecognized_name', `no certificate for ${result.facts.sni ?? '(no SNI)'} and no default certificate`);
@@ -159,7 +166,7 @@ export class ConnectionActor implements RequestReporter {
     secure: (tls: TLSSocket): void => this.onSecure(tls),
     failed: (error: NativeHandshakeError, tls: TLSSocket | undefined): void => {
       this.closeReason = error.code;
-      this.fact('handshake_failed', { reason: error.code, stage: 'handshake', alert: error.alert, message: error.message });
+      this.fact('handshake_failed', { reason: error.code, stage: 'handshake', alert: error.alert, message: explainHandshakeFailure(error.code, error.message, this.hello, this.policy?.rule) });
       this.services.metrics.handshake('failed', 'none', this.policy?.facts.match ?? 'none', (performance.now() - this.startedAt) / 1000, null);
       (tls ?? this.socket).destroy();
     },
@@ -172,7 +179,14 @@ export class ConnectionActor implements RequestReporter {
     const resumed = tls.isSessionReused() ? (version === '1.3' || this.hello?.sessionTicket.present ? 'ticket' : 'session_id') : null;
     const durationMs = round(performance.now() - this.handshakeStartedAt);
     let clientCert: ClientCertFacts | undefined;
-    if (this.policy!.rule.clientCert.mode !== 'none') clientCert = describeClientCertificate(tls);
+    if (this.policy!.rule.clientCert.mode !== 'none') {
+      clientCert = describeClientCertificate(tls);
+      const refusal = clientCertRefusal(this.policy!.rule, clientCert);
+      if (refusal) {
+        this.refuseClientCert(tls, refusal, alpn);
+        return;
+      }
+    }
     const data: ConnectionEventData['handshake_completed'] = { version, cipher: tls.getCipher()?.standardName ?? 'unknown', alpn: typeof alpn === 'string' ? alpn : null, resumed, durationMs };
     if (clientCert) data.clientCert = clientCert;
     if (this.route) {
@@ -196,6 +210,17 @@ export class ConnectionActor implements RequestReporter {
       ...(clientCert ? { clientCert } : {}),
     };
     this.services.app.serve(tls, established, this);
+  }
+
+  /** The handshake completed but the rule's client_cert policy refuses the client: say why, then close. */
+  private refuseClientCert(tls: TLSSocket, refusal: ClientCertRefusal, alpn: string | false | null): void {
+    this.tls = tls;
+    this.closeReason = refusal.reason;
+    this.fact('handshake_failed', { reason: refusal.reason, stage: 'handshake', alert: null, message: refusal.message });
+    this.services.metrics.handshake('failed', 'none', this.policy?.facts.match ?? 'none', (performance.now() - this.startedAt) / 1000, null);
+    tls.on('error', this.onSocketError);
+    if (this.services.app.refuse) this.services.app.refuse(tls, typeof alpn === 'string' ? alpn : null, refusal);
+    else tls.destroy();
   }
 
   // --- tunneling ------------------------------------------------------------------------------

@@ -95,10 +95,25 @@ export interface ConnectionEventData {
     resumed?: boolean;
     /** `verify: permissive`: the certificate problem strict mode would have refused. */
     verifyError?: string;
+    /** Protocol spoken to the origin (absent: `http/1.1`, as before HTTP/2 origins existed). */
+    originProtocol?: 'http/1.1' | 'h2';
+    /** Address and port connected to: what `ip`/`lax` pool keys are made of (replay re-derives keys from it). */
+    originAddress?: string;
   };
   request_completed: { request: number; status: number; bytesIn: number; bytesOut: number; durationMs: number };
   request_refused: { request: number; status: number; reason: string; host: string; path: string };
-  origin_failed: { request: number; status: 502 | 503 | 504; reason: string; origin: string; message: string };
+  origin_failed: {
+    request: number;
+    status: 502 | 503 | 504;
+    reason: string;
+    origin: string;
+    message: string;
+    /**
+     * The request had been bound to an origin connection (an `origin_bound` precedes this event);
+     * false when connecting failed first. Absent in older logs: treated as bound.
+     */
+    bound?: boolean;
+  };
   closed: {
     reason: string;
     durationMs: number;

@@ -9,6 +9,7 @@ import type { HelloFacts } from '../../adapters/tls/hello/facts.js';
 import type { EventRecorder } from '../../bus/recorder.js';
 import type { ConnectionEventData } from './events.js';
 import type { PolicyDecision, PolicySelector } from './policy.js';
+import type { ClientCertRefusal } from './client-cert.js';
 
 /** Facts about an established connection that the application layer needs. */
 export interface EstablishedConnection {
@@ -33,6 +34,11 @@ export interface RequestReporter {
 /** HTTP/1.1 or h2 on an established TLS socket. */
 export interface ApplicationLayer {
   serve(socket: TLSSocket, connection: EstablishedConnection, reporter: RequestReporter): void;
+  /**
+   * Tells a client its `sni` rule's client-certificate policy refused it, in its own protocol (the
+   * handshake completed; `handshake_failed` is already recorded), then closes. Absent: just closed.
+   */
+  refuse?(socket: TLSSocket, alpn: string | null, refusal: ClientCertRefusal): void;
 }
 
 /** TCP passthrough for `tunnel` rules. */

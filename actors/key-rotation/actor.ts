@@ -71,6 +71,7 @@ class KeyRotator implements RunningKeyRotation {
   private busy: Promise<void> = Promise.resolve();
   private lastLeaseTick = 0;
   private lastAnnounce = 0;
+  private quietUntil = 0;
   private stopped = false;
   private readonly staticFile: string | undefined;
 
@@ -153,6 +154,11 @@ class KeyRotator implements RunningKeyRotation {
       else if (!lease.held && this.leader) this.stepDown(lease.holder);
     }
     if (!this.leader || !this.ready) return;
+    if (Date.now() < this.quietUntil) {
+      // Just took over an existing block: hear every live proxy before deciding anything.
+      if (Date.now() - this.lastAnnounce >= this.announceEveryMs) this.announce();
+      return;
+    }
     const steps = nextSteps(this.block, Date.now(), this.liveProxies(), this.settings, () => this.mint());
     if (steps.length > 0) await this.commit(steps);
     else if (Date.now() - this.lastAnnounce >= this.announceEveryMs) this.announce();
@@ -190,6 +196,10 @@ class KeyRotator implements RunningKeyRotation {
     await flushEvents(runtime.events);
     runtime.log.info('ticket-key rotation: leader', { term, keys: this.block.keys.length, active_epoch: activeKey(this.block)?.epoch ?? null, events: events.length });
     this.leaderSubs = this.serveCommands();
+    // A new leader knows no proxy yet: activating now could make a key encrypt before a live proxy
+    // holds it. Proxies answer the announcement at once; wait a little longer than their presence
+    // interval. A fresh block has nothing to protect (no proxy issues tickets without one).
+    this.quietUntil = this.block.keys.length > 0 ? Date.now() + 1.5 * this.announceEveryMs : 0;
     this.ready = true;
     this.announce();
   }

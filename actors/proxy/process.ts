@@ -1,6 +1,7 @@
 // A proxy process's actors and components, assembled from a runtime: policy selection, origin
 // pools, the HTTP application layer and the listening proxy. Used by `up` (embedded) and
 // `run proxy` (NATS) alike.
+import { H2OriginPools } from '../../adapters/origin/h2-pool.js';
 import { OriginPools } from '../../adapters/origin/pool.js';
 import { fileFingerprints } from '../connection/fingerprint.js';
 import { PolicySelector } from '../connection/policy.js';
@@ -34,7 +35,8 @@ export async function startProxyProcess(runtime: ActorRuntime, options: ProxyPro
   pools.prepare(config.origins);
   const policies = new PolicySelector(config, fileFingerprints());
   const metrics = new ProxyMetrics(runtime.metrics);
-  const app = new HttpApplication(config, pools, policies, metrics);
+  const h2Pools = new H2OriginPools({ targets: pools.targets, sessions: pools.sessions, idPrefix: `${runtime.nodeId}-h` });
+  const app = new HttpApplication(config, pools, policies, metrics, h2Pools);
   const { tickets, cache } = config.session;
   const wantsResumption = tickets.enabled || cache.enabled || config.certificates.some((c) => c.tickets?.enabled);
   const resumption = wantsResumption ? await startProxyResumption(runtime) : undefined;
@@ -54,6 +56,7 @@ export async function startProxyProcess(runtime: ActorRuntime, options: ProxyPro
       await proxy.stop();
       await resumption?.stop();
       pools.close();
+      app.close();
     },
   };
 }

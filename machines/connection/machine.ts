@@ -40,6 +40,8 @@ export const connectionMachine = setup({
   guards: {
     isTunnel: ({ context }) => context.tunnel,
     lastInFlight: ({ context }) => context.inFlight <= 1,
+    // an origin failure of a request that never got a connection leaves the others in flight (h2)
+    failedUnbound: ({ event }) => event.type === 'origin_failed' && event.bound === false,
   },
   actions: {
     recordHello: assign({ sni: ({ event }) => (event.type === 'client_hello_received' ? event.sni : null) }),
@@ -104,6 +106,7 @@ export const connectionMachine = setup({
           { actions: 'finishRequest' },
         ],
         origin_failed: [
+          { guard: 'failedUnbound', actions: 'countFailed' },
           { guard: 'lastInFlight', target: 'established', actions: 'finishFailedRequest' },
           { actions: 'finishFailedRequest' },
         ],

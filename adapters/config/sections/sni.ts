@@ -3,8 +3,8 @@ import type { Checker } from '../checker.js';
 import type { SniRule, TlsVersion } from '../model.js';
 import { checkNamePattern } from './names.js';
 
-// http/1.1 until the h2 application layer lands (issue: per-hostname TLS policy).
-export const DEFAULT_ALPN = ['http/1.1'];
+// What a name may negotiate unless its rule says otherwise: HTTP/2 first (adapters/http/h2), then HTTP/1.1.
+export const DEFAULT_ALPN = ['h2', 'http/1.1'];
 
 const versions = ['1.2', '1.3'] as const;
 

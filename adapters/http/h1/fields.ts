@@ -19,6 +19,8 @@ export const FieldKind = {
   xForwardedProto: 11,
   xForwardedHost: 12,
   via: 13,
+  /** `X-Client-Cert*`: set only by tlsedge from the TLS handshake, never forwarded as a client sent it. */
+  xClientCert: 14,
 } as const;
 export type FieldKind = (typeof FieldKind)[keyof typeof FieldKind];
 
@@ -108,7 +110,8 @@ export function parseFields(buf: Buffer, pos: number, end: number, side: Side, o
     while (valueEnd > valueStart && (buf[valueEnd - 1] === SP || buf[valueEnd - 1] === HTAB)) valueEnd--;
     i += 2;
     if (out.count === MAX_FIELDS) throw new HttpError('too_many_fields', side === 'request' ? 431 : 502, `more than ${MAX_FIELDS} field lines`);
-    const kind = classify(buf, lineStart, nameEnd);
+    let kind = classify(buf, lineStart, nameEnd);
+    if (kind === FieldKind.other && nameEnd - lineStart >= 13 && (buf[lineStart]! | 0x20) === 0x78 /* x */ && eq(buf, lineStart, 'x-client-cert')) kind = FieldKind.xClientCert;
     lines.push(lineStart, nameEnd, valueStart, valueEnd, i, kind);
     if (kind !== FieldKind.other) interpret(buf, kind, valueStart, valueEnd, side, out);
     out.count++;

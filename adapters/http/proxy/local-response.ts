@@ -26,6 +26,11 @@ const BODIES: Record<number, string> = {
 
 const cache = new Map<number, Buffer>();
 
+/** The plain-text body of a local answer (also used by the HTTP/2 path). */
+export function localBody(status: number): string {
+  return BODIES[status] ?? `${reasonPhrase(status).toLowerCase()}\n`;
+}
+
 export function reasonPhrase(status: number): string {
   return REASONS[status] ?? 'Error';
 }
@@ -35,7 +40,7 @@ export function localResponse(status: number, close: boolean, head = false): Buf
   const key = status * 4 + (close ? 2 : 0) + (head ? 1 : 0);
   let bytes = cache.get(key);
   if (!bytes) {
-    const body = BODIES[status] ?? `${reasonPhrase(status).toLowerCase()}\n`;
+    const body = localBody(status);
     const text =
       `HTTP/1.1 ${status} ${reasonPhrase(status)}\r\n` +
       'Content-Type: text/plain; charset=utf-8\r\n' +

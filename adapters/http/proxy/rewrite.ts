@@ -14,6 +14,8 @@ export interface ForwardContext {
   proto: string;
   /** Our `Via` entry (RFC 9110 §7.6.3), e.g. `1.1 tlsedge`. */
   via: string;
+  /** Field lines the proxy adds to every request of the connection (`Name: value\r\n`…), e.g. X-Client-Cert-*. */
+  extra?: string;
 }
 
 /** Field kinds never copied from a request: hop-by-hop, or re-emitted by the proxy itself. */
@@ -28,6 +30,7 @@ const REQUEST_DROP = kindSet([
   FieldKind.xForwardedFor,
   FieldKind.xForwardedProto,
   FieldKind.xForwardedHost,
+  FieldKind.xClientCert,
 ]);
 
 /** Field kinds never copied from a response (framing fields are handled per body kind). */
@@ -51,7 +54,7 @@ export function forwardRequestHead(req: RequestHead, rule: OriginRule, ctx: Forw
   const xff = forwardedFor(req, ctx.clientAddress);
   const upgrade = req.upgrade;
   // Upper bound of the output: the head itself plus everything added (all ASCII / latin1)
-  const max = req.end - req.start + path.length + host.length + req.authority.length + xff.length + ctx.proto.length + ctx.via.length + f.transferCodings.length + 200 + (tail?.length ?? 0);
+  const max = req.end - req.start + path.length + host.length + req.authority.length + xff.length + ctx.proto.length + ctx.via.length + f.transferCodings.length + (ctx.extra?.length ?? 0) + 200 + (tail?.length ?? 0);
   const out = Buffer.allocUnsafe(max);
   let o = out.write(req.method, 0, 'latin1');
   out[o++] = 0x20;
@@ -73,7 +76,9 @@ export function forwardRequestHead(req: RequestHead, rule: OriginRule, ctx: Forw
     o += out.write('\r\nX-Forwarded-Host: ', o, 'latin1');
     o += out.write(req.authority, o, 'latin1');
   }
-  o += out.write('\r\nVia: ', o, 'latin1');
+  o += out.write('\r\n', o, 'latin1');
+  if (ctx.extra) o += out.write(ctx.extra, o, 'latin1');
+  o += out.write('Via: ', o, 'latin1');
   o += out.write(ctx.via, o, 'latin1');
   o += out.write('\r\n\r\n', o, 'latin1');
   if (tail) {

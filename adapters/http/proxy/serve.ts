@@ -30,6 +30,8 @@ export interface Http1Options extends Partial<Pick<LimitsConfig, 'idleTimeoutMs'
   forwardedProto?: string;
   /** Bytes already read from the socket that belong to the HTTP stream (e.g. after sniffing). */
   initialData?: Buffer;
+  /** Field lines added to every forwarded request (`Name: value\r\n`…): the client certificate's X-Client-Cert-*. */
+  extraRequestFields?: string;
 }
 
 export type Http1CloseReason =
@@ -142,6 +144,7 @@ class Http1Connection implements OriginHandler {
   ) {
     this.via = opts.via ?? '1.1 tlsedge';
     this.fwd = { clientAddress: clientAddressOf(conn.remoteAddress), proto: opts.forwardedProto ?? 'https', via: this.via };
+    if (opts.extraRequestFields) this.fwd.extra = opts.extraRequestFields;
     this.maxResponseHead = opts.maxResponseHeaderBytes ?? 65_536;
     this.maxPipelined = opts.maxPipelinedBytes ?? 65_536;
     this.idleTimeoutMs = opts.idleTimeoutMs ?? 60_000; // limits.idle_timeout default

@@ -37,24 +37,51 @@ const hashOf: ReadonlyMap<number, string | null> = new Map<number, string | null
   [SignatureScheme.ed25519, null],
 ]);
 
-/** Signs with in-memory keys, looked up by key id. */
-export function softwareSigner(keys: ReadonlyMap<string, KeyObject>): TranscriptSigner {
+export interface SoftwareSignerOptions {
+  /**
+   * Which signatures go to libuv's thread pool. `rsa` (default): RSA (a millisecond or more) runs
+   * off the event loop, while ECDSA/Ed25519 (tens of microseconds) sign inline — a thread-pool
+   * round trip costs about as much as the signature itself. `always`: everything off the loop.
+   */
+  threadPool?: 'rsa' | 'always';
+}
+
+const PSS_SCHEMES: ReadonlySet<number> = new Set([
+  SignatureScheme.rsa_pss_rsae_sha256,
+  SignatureScheme.rsa_pss_rsae_sha384,
+  SignatureScheme.rsa_pss_rsae_sha512,
+  SignatureScheme.rsa_pss_pss_sha256,
+  SignatureScheme.rsa_pss_pss_sha384,
+  SignatureScheme.rsa_pss_pss_sha512,
+]);
+
+/** Signs with in-memory keys, looked up by key id. Always answers through a promise (one code path for the engine). */
+export function softwareSigner(keys: ReadonlyMap<string, KeyObject>, options: SoftwareSignerOptions = {}): TranscriptSigner {
+  const threadPool = options.threadPool ?? 'rsa';
   return (request) =>
     new Promise<Uint8Array>((resolve, reject) => {
       const key = keys.get(request.keyId);
       if (!key) return reject(new SignerError('unknown_key', `no key ${request.keyId}`));
       if (!hashOf.has(request.scheme)) return reject(new SignerError('unsupported_scheme', `scheme 0x${request.scheme.toString(16)}`));
       const hash = hashOf.get(request.scheme)!;
-      const rsaPss = request.scheme >= 0x0804 && request.scheme <= 0x080b && request.scheme !== SignatureScheme.ed25519 && request.scheme !== SignatureScheme.ed448;
-      const params = rsaPss
+      const params = PSS_SCHEMES.has(request.scheme)
         ? { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }
         : key.asymmetricKeyType === 'ec'
           ? { key, dsaEncoding: 'der' as const }
           : key;
-      sign(hash, request.content, params, (err, signature) => {
-        if (err) reject(new SignerError('sign_failed', 'signature failed', { cause: err }));
-        else resolve(new Uint8Array(signature));
-      });
+      const rsa = key.asymmetricKeyType === 'rsa' || key.asymmetricKeyType === 'rsa-pss';
+      if (threadPool === 'always' || rsa) {
+        sign(hash, request.content, params, (err, signature) => {
+          if (err) reject(new SignerError('sign_failed', 'signature failed', { cause: err }));
+          else resolve(new Uint8Array(signature));
+        });
+        return;
+      }
+      try {
+        resolve(new Uint8Array(sign(hash, request.content, params)));
+      } catch (err) {
+        reject(new SignerError('sign_failed', 'signature failed', { cause: err }));
+      }
     });
 }
 

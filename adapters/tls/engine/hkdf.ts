@@ -1,6 +1,5 @@
 // HKDF (RFC 5869) and the TLS 1.3 labels on top of it (RFC 8446 §7.1): HKDF-Expand-Label and
 // Derive-Secret, built on the provider's HMAC so the engine stays free of node:*.
-import { Writer } from '../wire/writer.js';
 import { utf8 } from './bytes.js';
 import type { CryptoProvider, HashName } from './provider.js';
 
@@ -25,13 +24,24 @@ export function hkdfExpand(p: CryptoProvider, hash: HashName, prk: Uint8Array, i
   return out;
 }
 
+/** The handful of labels TLS 1.3 uses, encoded once. */
+const labelBytes = new Map<string, Uint8Array>();
+
 /** HkdfLabel: uint16 length, opaque label<7..255> = "tls13 " + Label, opaque context<0..255>. */
 export function hkdfLabel(label: string, context: Uint8Array, length: number): Uint8Array {
-  const w = new Writer(10 + label.length + context.length);
-  w.u16(length);
-  w.vector(1, (v) => v.bytes(utf8(`tls13 ${label}`)));
-  w.vector(1, (v) => v.bytes(context));
-  return w.finish();
+  let l = labelBytes.get(label);
+  if (!l) {
+    l = utf8(`tls13 ${label}`);
+    labelBytes.set(label, l);
+  }
+  const out = new Uint8Array(2 + 1 + l.length + 1 + context.length);
+  out[0] = length >> 8;
+  out[1] = length & 0xff;
+  out[2] = l.length;
+  out.set(l, 3);
+  out[3 + l.length] = context.length;
+  out.set(context, 4 + l.length);
+  return out;
 }
 
 export function hkdfExpandLabel(p: CryptoProvider, hash: HashName, secret: Uint8Array, label: string, context: Uint8Array, length: number): Uint8Array {

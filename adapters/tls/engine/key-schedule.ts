@@ -35,6 +35,17 @@ import { deriveSecret, hkdfExpandLabel, hkdfExtract } from './hkdf.js';
 import type { CryptoProvider } from './provider.js';
 import type { Tls13Suite } from './suites.js';
 
+/** Hash("") per provider and hash: an input of "derived" and binder keys, computed once. */
+const emptyHashes = new WeakMap<CryptoProvider, Map<string, Uint8Array>>();
+
+function emptyHash(p: CryptoProvider, suite: Tls13Suite): Uint8Array {
+  let byHash = emptyHashes.get(p);
+  if (!byHash) emptyHashes.set(p, (byHash = new Map()));
+  let h = byHash.get(suite.hash);
+  if (!h) byHash.set(suite.hash, (h = p.hash(suite.hash, new Uint8Array(0))));
+  return h;
+}
+
 abstract class Stage {
   private consumed = false;
 
@@ -61,7 +72,7 @@ abstract class Stage {
 
   /** Derive-Secret(., "derived", "") — the salt for the next HKDF-Extract. */
   protected derivedSalt(): Uint8Array {
-    return deriveSecret(this.p, this.suite.hash, this.suite.hashLength, this.consume(), 'derived', this.p.hash(this.suite.hash, new Uint8Array(0)));
+    return deriveSecret(this.p, this.suite.hash, this.suite.hashLength, this.consume(), 'derived', emptyHash(this.p, this.suite));
   }
 }
 
@@ -74,7 +85,7 @@ export class EarlySecret extends Stage {
 
   /** binder_key for a resumption ("res binder") or external ("ext binder") PSK (§4.2.11.2). */
   binderKey(kind: 'resumption' | 'external'): Uint8Array {
-    return this.derive(kind === 'resumption' ? 'res binder' : 'ext binder', this.p.hash(this.suite.hash, new Uint8Array(0)));
+    return this.derive(kind === 'resumption' ? 'res binder' : 'ext binder', emptyHash(this.p, this.suite));
   }
 
   clientEarlyTrafficSecret(helloHash: Uint8Array): Uint8Array {

@@ -46,6 +46,7 @@ export class OffloadTlsSocket extends Duplex {
   private handshakeTimer: NodeJS.Timeout | undefined;
   private lookupAbort: AbortController | undefined;
   private failure: OffloadTlsError | undefined;
+  private corked = false;
 
   constructor(socket: Socket, options: OffloadSocketOptions) {
     super({ allowHalfOpen: options.allowHalfOpen ?? false });
@@ -198,6 +199,7 @@ export class OffloadTlsSocket extends Duplex {
 
   private step(input: EngineInput): void {
     if (this.destroyed) return;
+    this.corkForTick();
     const { state, out } = handle(this.state, input);
     this.state = state;
     for (const o of out) this.apply(o);
@@ -262,6 +264,20 @@ export class OffloadTlsSocket extends Duplex {
       default:
         return; // facts only: ticket_issued, key_updated, early_data_skipped, input_refused
     }
+  }
+
+  /**
+   * Records produced in one tick (a flight, tickets, the application's answer to the data that
+   * arrived with the client Finished) leave in one writev syscall instead of one write each.
+   */
+  private corkForTick(): void {
+    if (this.corked) return;
+    this.corked = true;
+    this.socket.cork();
+    process.nextTick(() => {
+      this.corked = false;
+      this.socket.uncork();
+    });
   }
 
   private lookup(identity: Uint8Array, deadlineMs: number): void {

@@ -60,7 +60,7 @@ describe('the tour: up --demo, events, replay', { skip: missingTools('curl', 'op
   it('streams one request as CloudEvents with one correlation id (events --follow --json)', async () => {
     const follow = startCli(['events', '--follow', '--json', '--state-dir', stateDir]);
     try {
-      await new Promise((r) => setTimeout(r, 1500)); // let it subscribe
+      await waitForOutput(follow, (o) => o.includes('following '), 20_000); // subscribed: nothing after this is missed
       const args = curlCommands[0]!.split(/\s+/).slice(1);
       await exec('curl', ['-sS', '-o', '/dev/null', ...args.slice(0, -1), args.at(-1)!.replace(/\/$/, '/followed')]);
       const text = await waitForOutput(follow, (o) => o.includes('tlsedge.connection.closed'), 10_000);

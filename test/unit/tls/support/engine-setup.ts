@@ -10,7 +10,8 @@ import { EngineDriver } from './engine-driver.js';
 import { testPki, type KeyKind } from './pki.js';
 import { TestClient, type TestClientOptions } from './test-client.js';
 
-export const clock = { t: Date.now(), now() { return this.t; } };
+/** Real time plus a movable offset (certificates made during the run must already be valid). */
+export const clock = { offset: 0, now() { return Date.now() + this.offset; } };
 
 export const ticketRing = new TicketKeyRing(new Uint8Array(randomBytes(48)));
 
