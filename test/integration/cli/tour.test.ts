@@ -64,7 +64,8 @@ describe('the tour: up --demo, events, replay', { skip: missingTools('curl', 'op
       const args = curlCommands[0]!.split(/\s+/).slice(1);
       await exec('curl', ['-sS', '-o', '/dev/null', ...args.slice(0, -1), args.at(-1)!.replace(/\/$/, '/followed')]);
       const text = await waitForOutput(follow, (o) => o.includes('tlsedge.connection.closed'), 10_000);
-      const events = text.trim().split('\n').map((l) => JSON.parse(l) as AnyEvent);
+      // stdout carries only JSON lines; the merged output also has the stderr announcement.
+      const events = text.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as AnyEvent);
       const id = events.find((e) => (e.data as { path?: string }).path === '/followed')!.correlationid;
       const mine = events.filter((e) => e.correlationid === id).map((e) => e.type.replace('tlsedge.connection.', ''));
       assert.deepEqual(mine, ['accepted', 'client_hello_received', 'policy_selected', 'handshake_completed', 'origin_bound', 'request_completed', 'closed']);
