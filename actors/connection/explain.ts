@@ -2,7 +2,10 @@
 // them, and whether another config would still make the same decisions (policy, certificate,
 // origin). Pure over events and configs, so it runs the same on a JSONL log or a JetStream stream.
 import { createActor } from 'xstate';
-import type { TlsedgeConfig } from '../../adapters/config/model.js';
+import { isIP } from 'node:net';
+import type { OriginRule, TlsedgeConfig } from '../../adapters/config/model.js';
+import { MaterialCache } from '../../adapters/origin/material.js';
+import { identityFor, shortPoolKeyFor, sniFor } from '../../adapters/origin/target.js';
 import type { AnyEvent } from '../../bus/envelope.js';
 import { connectionMachine, type ConnectionMachineEvent } from '../../machines/connection/machine.js';
 import { CONNECTION_EVENT_PREFIX, type ConnectionEventData } from './events.js';
@@ -74,14 +77,58 @@ export function recheckDecisions(events: AnyEvent[], config: TlsedgeConfig, fing
     checks.push(compare('engine', recorded.engine, now.engine));
     if (recorded.tunnel || now.tunnel) checks.push(compare('tunnel', recorded.tunnel ?? 'none', now.tunnel ?? 'none'));
   }
+  const clientAlpn = find<'handshake_completed'>(events, 'handshake_completed')?.alpn ?? null;
+  const materials = new MaterialCache();
   for (const e of events) {
     if (e.type !== `${CONNECTION_EVENT_PREFIX}origin_bound`) continue;
     const bound = e.data as ConnectionEventData['origin_bound'];
     const route = routeRequest(config, bound.host, bound.path);
     const now = route ? `origin rule ${route.rule.index} → ${route.rule.to.url}` : 'no route (404)';
     checks.push(compare(`request #${bound.request} ${bound.host}${bound.path}`, `origin rule ${bound.rule} → ${bound.origin}`, now));
+    if (route) checks.push(comparePoolKey(bound, route.rule, clientAlpn, materials));
   }
   return checks;
+}
+
+/**
+ * Whether the request would use the same origin pool key (and so share connections with the same
+ * requests) under the new rule. Built with the pools' own identity and key functions, from the
+ * recorded origin address (the `ip`/`lax` keys are made of it), so the two cannot drift apart.
+ */
+function comparePoolKey(bound: ConnectionEventData['origin_bound'], rule: OriginRule, clientAlpn: string | null, materials: MaterialCache): DecisionCheck {
+  const what = `request #${bound.request} origin pool key`;
+  const recorded = `${bound.poolKey} (sni ${bound.sniSent ?? 'none'})`;
+  const address = isIP(rule.to.host) !== 0 ? rule.to.host : rule.to.host === hostOfUrl(bound.origin) ? addressOf(bound.originAddress) : undefined;
+  if (address === undefined) {
+    return { what, same: false, detail: `${recorded} → unknown: ${rule.to.host} would have to be resolved (${bound.originAddress ? 'another origin host' : 'no address recorded'})` };
+  }
+  const sni = sniFor(rule, bound.host);
+  // an h2 client's request goes to an h2 origin over h2 when the rule allows it (adapters/http/h2/serve.ts)
+  const alpn = clientAlpn === 'h2' && rule.protocols.includes('h2') ? 'h2' : 'http/1.1';
+  let material;
+  try {
+    material = rule.to.protocol === 'https:' ? materials.forRule(rule) : undefined;
+  } catch (err) {
+    return { what, same: false, detail: `${recorded} → unknown: ${(err as Error).message}` };
+  }
+  const key = shortPoolKeyFor(rule, identityFor(rule, sni, alpn, address, material));
+  return compare(what, recorded, `${key} (sni ${sni ?? 'none'})`);
+}
+
+function hostOfUrl(url: string): string | undefined {
+  try {
+    return new URL(url).hostname.replace(/^\[|\]$/g, '');
+  } catch {
+    return undefined;
+  }
+}
+
+/** `127.0.0.1:443` / `[::1]:443` → the address. */
+function addressOf(hostPort: string | undefined): string | undefined {
+  if (!hostPort) return undefined;
+  if (hostPort.startsWith('[')) return hostPort.slice(1, hostPort.indexOf(']'));
+  const colon = hostPort.lastIndexOf(':');
+  return colon < 0 ? hostPort : hostPort.slice(0, colon);
 }
 
 function find<F extends keyof ConnectionEventData>(events: AnyEvent[], fact: F): ConnectionEventData[F] | undefined {

@@ -20,7 +20,7 @@ const summarize: Summarizers = {
   handshake_failed: (d) => `${d.stage}: ${d.reason}${d.alert ? ` (alert ${d.alert})` : ''} — ${d.message}`,
   tunnel_opened: (d) => `tunnel to ${d.backend}`,
   origin_bound: (d) =>
-    `#${d.request} ${d.method} ${d.host}${d.path} → ${d.origin} (origin rule ${d.rule}) ${d.reused ? 'reused' : 'new'} connection ${d.originConnection} sni=${d.sniSent ?? '-'} pool=${d.poolKey}${d.missReason ? ` (idle connection not reused: ${d.missReason})` : ''}`,
+    `#${d.request} ${d.method} ${d.host}${d.path} → ${d.origin} (origin rule ${d.rule}) ${d.reused ? 'reused' : 'new'} ${d.originProtocol === 'h2' ? 'h2 session' : 'connection'} ${d.originConnection} sni=${d.sniSent ?? '-'} pool=${d.poolKey}${d.missReason ? ` (idle connection not reused: ${d.missReason})` : ''}`,
   request_completed: (d) => `#${d.request} ${d.status} in ${d.durationMs} ms (${d.bytesIn} B in, ${d.bytesOut} B out)`,
   request_refused: (d) => `#${d.request} ${d.status} ${d.reason} for ${d.host}${d.path}`,
   origin_failed: (d) => `#${d.request} ${d.status} ${d.reason} from ${d.origin}: ${d.message}`,

@@ -38,6 +38,8 @@ export class OffloadTlsSocket extends Duplex {
 
   private state: ServerState;
   private readonly ports: OffloadPorts;
+  /** The engine's clock: lookup deadlines are expressed in it. */
+  private readonly now: () => number;
   /** Paused for the signer or the session store: the engine takes no records. */
   private waitingForHost = false;
   /** Paused because our readable side is full. */
@@ -52,6 +54,8 @@ export class OffloadTlsSocket extends Duplex {
     super({ allowHalfOpen: options.allowHalfOpen ?? false });
     this.socket = socket;
     this.ports = options;
+    const clock = options.engine.clock;
+    this.now = clock ? () => clock.now() : Date.now;
     this.state = createServer(options.engine);
     socket.on('data', (chunk: Buffer) => this.step({ type: 'received', data: chunk }));
     socket.on('end', () => this.step({ type: 'eof' }));
@@ -156,10 +160,8 @@ export class OffloadTlsSocket extends Duplex {
   }
 
   override _final(callback: (err?: Error | null) => void): void {
-    if (!this.handshake) {
-      callback();
-      return;
-    }
+    // Before the handshake completes no application write can be pending (their callbacks wait
+    // for it), so ending now abandons the handshake: the engine says close_notify and closes.
     this.step({ type: 'close' });
     this.socket.end();
     callback();
@@ -294,7 +296,7 @@ export class OffloadTlsSocket extends Duplex {
       settled = true;
       abort.abort();
       this.resumeFromHost({ type: 'session_missing', reason: 'timeout' });
-    }, Math.max(0, deadlineMs - Date.now()));
+    }, Math.max(0, deadlineMs - this.now()));
     sessions.get(identity, abort.signal).then(
       (session) => {
         if (settled) return;

@@ -55,7 +55,13 @@ export function acceptSession(
   }
   const now = conn.config.clock.now();
   const age = now - session.issuedAtMs;
-  if (age > session.lifetimeSeconds * 1000 || age < -FUTURE_SKEW_MS) return undefined;
+  const lifetimeMs = session.lifetimeSeconds * 1000;
+  if (age > lifetimeMs || age < -FUTURE_SKEW_MS) return undefined;
+  // §4.2.11.1: the client's view of the age is obfuscated_ticket_age - ticket_age_add (mod 2^32).
+  // It only matters for 0-RTT (never accepted), but a client claiming a ticket older than its
+  // lifetime is holding a stale ticket: treat it as expired.
+  const clientAge = (hello.preSharedKey!.identities[identityIndex]!.obfuscatedTicketAge - session.ageAdd) >>> 0;
+  if (clientAge > lifetimeMs + FUTURE_SKEW_MS) return undefined;
   // The PSK's hash must be the selected suite's hash (§4.2.11).
   if (suiteByCode(session.suite)?.hash !== suite.hash) return undefined;
   // Sessions are bound to the name they were established under (a ticket for a.test never resumes b.test).

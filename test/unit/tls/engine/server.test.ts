@@ -194,6 +194,14 @@ describe('offload engine: resumption', { skip }, () => {
     }
   });
 
+  it('does a full handshake when the client reports a ticket age beyond its lifetime', () => {
+    const first = handshake(driver(ticketPolicy()));
+    const stale = { ...first.ticket(), receivedAtMs: Date.now() - 2 * 3600_000 };
+    const d = driver(ticketPolicy());
+    handshake(d, { resume: [stale] });
+    assert.equal(d.last('handshake_completed')?.resumed, null);
+  });
+
   it('resumes a stateful session through lookup_session and session_found', () => {
     const policy = policyWith({ tickets: { mode: 'stateful', lifetimeSeconds: 600, count: 1, maxEarlyData: 0 } });
     const d1 = driver(policy);
