@@ -13,7 +13,8 @@ import type { EventStream } from '../../bus/recorder.js';
 import { connectionMachine, type ConnectionMachineEvent } from '../../machines/connection/machine.js';
 import { connectionEventType, type ClientCertFacts, type ConnectionEventData, type ConnectionFact, type HelloFacts } from './events.js';
 import type { ConnectionServices, EstablishedConnection, RequestReporter, ResumptionRoute } from './ports.js';
-import type { PolicyDecision } from './policy.js';
+import { policyId, type PolicyDecision } from './policy.js';
+import { usesOffload } from './offload.js';
 import { clientCertRefusal, describeClientCertificate, type ClientCertRefusal } from './client-cert.js';
 import { explainHandshakeFailure, refusesMissingAlpn } from './refusals.js';
 
@@ -33,6 +34,8 @@ export class ConnectionActor implements RequestReporter {
   private route: ResumptionRoute | undefined;
   private handshakeStartedAt = 0;
   private closeReason: string | undefined;
+  /** A TLS 1.2 client of an offload name, served by the native engine with a software certificate. */
+  private fallback = false;
   private finished = false;
   private requests = 0;
 
@@ -142,11 +145,48 @@ export class ConnectionActor implements RequestReporter {
       return;
     }
     this.handshakeStartedAt = performance.now();
+    // Offload names speak TLS 1.3; a TLS 1.2-only client falls back to a software certificate or is refused (offload.ts).
+    const plan = this.services.offload ? this.services.offload.plan(policy, result.facts) : usesOffload(policy) ? undefined : ({ engine: 'native', certificate: policy.certificate, fallback: false } as const);
+    if (plan?.engine === 'offload') return this.startOffload(result, policy);
+    if (plan?.engine === 'refuse') {
+      this.sendAlert(AlertDescription.protocol_version);
+      this.fail('policy', plan.reason, 'protocol_version', plan.message);
+      return;
+    }
     try {
-      const nativePolicy = { id: policy.facts.policyId, rule: policy.rule, certificate: policy.certificate };
+      if (!plan) throw new Error(`${policy.facts.match}: the offload engine is not running in this process`);
+      this.fallback = plan.fallback;
+      const nativePolicy = { id: plan.fallback ? policyId(policy.rule, plan.certificate) : policy.facts.policyId, rule: policy.rule, certificate: plan.certificate };
       // The hello was parsed first, so a presented ticket's key name can pick the server holding its key.
       this.route = this.services.resumption?.route(nativePolicy, result.facts, result.hello.legacySessionId);
       this.services.native.accept(this.socket, result.consumed, nativePolicy, this.handshakeCallbacks, this.route?.variant);
+    } catch (err) {
+      this.sendAlert(AlertDescription.internal_error);
+      this.fail('policy', 'engine_unavailable', 'internal_error', (err as Error).message);
+    }
+  }
+
+  // --- handshakeOffloaded: the offload engine, its signer and resumption ports ----------------
+
+  private startOffload(result: Extract<PeekResult, { status: 'complete' }>, policy: PolicyDecision): void {
+    try {
+      this.services.offload!.accept(this.socket, result.consumed, policy, result.facts, {
+        offloaded: (data) => this.fact('handshake_offloaded', data),
+        signed: (data) => this.fact('signature_completed', data),
+        secure: (tls, data) => {
+          tls.on('error', this.onSocketError);
+          this.fact('handshake_completed', data);
+          this.services.metrics.handshake('completed', data.version, policy.facts.match, data.durationMs / 1000, data.resumed);
+          const established: EstablishedConnection = { id: this.id, remoteAddress: this.socket.remoteAddress ?? '', remotePort: this.socket.remotePort ?? 0, sni: this.hello?.sni ?? null, alpn: data.alpn, tlsVersion: data.version, policy, ...(data.clientCert ? { clientCert: data.clientCert } : {}) };
+          this.services.app.serve(tls, established, this);
+        },
+        failed: (data) => {
+          this.closeReason = data.reason;
+          this.fact('handshake_failed', data);
+          this.services.metrics.handshake('failed', 'none', policy.facts.match, (performance.now() - this.startedAt) / 1000, null);
+          // No destroy: the engine closes the socket itself once its alert is written.
+        },
+      });
     } catch (err) {
       this.sendAlert(AlertDescription.internal_error);
       this.fail('policy', 'engine_unavailable', 'internal_error', (err as Error).message);
@@ -189,6 +229,7 @@ export class ConnectionActor implements RequestReporter {
     }
     const data: ConnectionEventData['handshake_completed'] = { version, cipher: tls.getCipher()?.standardName ?? 'unknown', alpn: typeof alpn === 'string' ? alpn : null, resumed, durationMs };
     if (clientCert) data.clientCert = clientCert;
+    if (this.fallback) Object.assign(data, { engine: 'native', fallback: 'tls12_software_certificate' } as const);
     if (this.route) {
       const r = this.services.resumption!.settle(this.route, { reused: resumed !== null, version, mechanism: resumed });
       this.route = undefined;

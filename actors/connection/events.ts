@@ -54,25 +54,43 @@ export interface ConnectionEventData {
     version: string;
     cipher: string;
     alpn: string | null;
-    resumed: 'ticket' | 'session_id' | null;
+    /**
+     * How it resumed: `ticket`, `session_id` (TLS 1.2 session cache), or `session` (a TLS 1.3 PSK whose
+     * identity is a session-store key: the offload engine's stateful resumption); null: full handshake.
+     */
+    resumed: 'ticket' | 'session_id' | 'session' | null;
     durationMs: number;
+    /** Which TLS engine completed it (absent in older logs: native). */
+    engine?: 'native' | 'offload';
+    /** Offload engine: the key-exchange group, the CertificateVerify scheme (null when resumed), and whether a HelloRetryRequest was needed. */
+    group?: string | null;
+    signatureScheme?: string | null;
+    helloRetry?: boolean;
+    /** The native engine served this name's software certificate because the client cannot speak TLS 1.3 (offload fallback). */
+    fallback?: 'tls12_software_certificate';
     clientCert?: ClientCertFacts;
     /**
      * A ticket or session ID was offered but did not resume: `unknown_key` (its ticket key is not in
      * the block), `expired`, `policy_mismatch` (issued under another policy), `not_found`, `store_timeout`.
      */
-    resumeMiss?: { mechanism: 'ticket' | 'session_id'; reason: string };
+    resumeMiss?: { mechanism: 'ticket' | 'session_id' | 'session'; reason: string };
     /** The node that issued the resumed session (from the ticket's key name or the sealed session). */
     issuedBy?: string;
     resumedElsewhere?: boolean;
   };
   handshake_failed: {
-    /** Stable reason code, e.g. `hello_timeout`, `not_tls`, `decode_error`, `no_application_protocol`. */
+    /**
+     * Stable reason code, e.g. `hello_timeout`, `not_tls`, `decode_error`; policy refusals
+     * `no_application_protocol`, `protocol_version`, `no_shared_cipher`, `no_shared_group`,
+     * `client_cert_missing`, `client_cert_untrusted` (the last two after a completed TLS handshake:
+     * the client was told in HTTP, 403).
+     */
     reason: string;
     /** Where it failed: reading the hello, selecting policy, or in the TLS handshake. */
     stage: 'hello' | 'policy' | 'handshake';
     /** TLS alert sent to the client, by name; null when the socket was just closed. */
     alert: string | null;
+    /** For a person: what the client offered against what its `sni` rule allows, and OpenSSL's own words. */
     message: string;
   };
   tunnel_opened: { backend: string };

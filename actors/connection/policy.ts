@@ -72,7 +72,8 @@ export function selectPolicy(config: Pick<TlsedgeConfig, 'sni' | 'certificates'>
     certificate: certificate?.id ?? null,
     certificateFingerprint: certificate ? fingerprintOf(certificate) : null,
     certificateBy,
-    engine: rule.engine,
+    // The engine that terminates it: a certificate held by a signer implies the offload engine.
+    engine: rule.engine === 'offload' || certificate?.key.kind === 'signer' ? 'offload' : 'native',
     alpn: rule.alpn,
     tls: { min: rule.tls.min, max: rule.tls.max },
     clientCert: rule.clientCert.mode,

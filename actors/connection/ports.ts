@@ -10,6 +10,8 @@ import type { EventRecorder } from '../../bus/recorder.js';
 import type { ConnectionEventData } from './events.js';
 import type { PolicyDecision, PolicySelector } from './policy.js';
 import type { ClientCertRefusal } from './client-cert.js';
+import type { OffloadPort } from './offload.js';
+import type { OffloadTlsSocket } from '../../adapters/tls/offload/socket.js';
 
 /** Facts about an established connection that the application layer needs. */
 export interface EstablishedConnection {
@@ -33,7 +35,8 @@ export interface RequestReporter {
 
 /** HTTP/1.1 or h2 on an established TLS socket. */
 export interface ApplicationLayer {
-  serve(socket: TLSSocket, connection: EstablishedConnection, reporter: RequestReporter): void;
+  /** `socket` is node:tls's (native engine) or the offload engine's Duplex with the same surface. */
+  serve(socket: TLSSocket | OffloadTlsSocket, connection: EstablishedConnection, reporter: RequestReporter): void;
   /**
    * Tells a client its `sni` rule's client-certificate policy refused it, in its own protocol (the
    * handshake completed; `handshake_failed` is already recorded), then closes. Absent: just closed.
@@ -60,7 +63,7 @@ export interface ResumptionRoute {
 
 export interface ResumptionFacts {
   /** Offered a ticket or session ID that did not resume, and why. */
-  miss?: { mechanism: 'ticket' | 'session_id'; reason: string };
+  miss?: { mechanism: 'ticket' | 'session_id' | 'session'; reason: string };
   /** The node that issued the resumed session, when known. */
   issuedBy?: string;
   /** Resumed a session another node issued. */
@@ -88,4 +91,6 @@ export interface ConnectionServices {
   nodeId: string;
   /** Absent: every policy uses its base server and Node's per-process resumption. */
   resumption?: ResumptionPort;
+  /** The offload engine (absent when no rule or certificate needs it). */
+  offload?: OffloadPort;
 }

@@ -13,6 +13,8 @@ import { connectionIdFactory } from './ids.js';
 import { listen, type BoundListener } from './listener.js';
 import type { ProxyMetrics } from './metrics.js';
 import { tcpTunnelDialer } from './tunnel.js';
+import { OffloadEngine } from './offload-engine.js';
+import { configUsesOffload } from './offload-policy.js';
 
 export interface ProxyOptions {
   /** What runs on established connections (HTTP/1.1 and h2 proxying to origins). */
@@ -22,12 +24,14 @@ export interface ProxyOptions {
   /** Hook for components that configure each native tls.Server (resumption). */
   configureNative?: ConstructorParameters<typeof NativeEngine>[0]['configureServer'];
   /** Fleet-wide resumption: ticket-key variants per policy and session-ID lookups. */
-  resumption?: Pick<ProxyResumption, 'route' | 'settle' | 'forget' | 'serverOptions' | 'configureServer' | 'bindEngine'>;
+  resumption?: Pick<ProxyResumption, 'route' | 'settle' | 'forget' | 'serverOptions' | 'configureServer' | 'bindEngine'> & Partial<Pick<ProxyResumption, 'offload'>>;
 }
 
 export interface RunningProxy extends RunningActor {
   readonly listeners: BoundListener[];
   readonly native: NativeEngine;
+  /** The offload engine, when a rule or certificate needs it (docs/offload.md). */
+  readonly offload: OffloadEngine | undefined;
   readonly metrics: ProxyMetrics;
   activeConnections(): number;
 }
@@ -51,6 +55,9 @@ export async function startProxy(runtime: ActorRuntime, options: ProxyOptions): 
   resumption?.bindEngine(native);
   // Load every file key now: a bad key is a startup error naming its config path, not a failed handshake later.
   for (const cert of config.certificates) if (cert.key.kind === 'file') native.keys.get(cert);
+  // Same for offload names (signer-held keys, engine: offload): their certificates, keys and rules.
+  const offload = configUsesOffload(config) ? new OffloadEngine({ config, bus: runtime.bus, resumption: resumption?.offload }) : undefined;
+  offload?.prepare();
 
   const { metrics } = options;
   const services: ConnectionServices = {
@@ -63,6 +70,7 @@ export async function startProxy(runtime: ActorRuntime, options: ProxyOptions): 
     metrics,
     nodeId: runtime.nodeId,
     ...(resumption ? { resumption } : {}),
+    ...(offload ? { offload } : {}),
   };
   const nextId = connectionIdFactory();
   const live = new Set<ConnectionActor>();
@@ -88,6 +96,7 @@ export async function startProxy(runtime: ActorRuntime, options: ProxyOptions): 
     name: 'proxy',
     listeners,
     native,
+    offload,
     metrics,
     activeConnections: () => live.size,
     async stop(graceMs = 2_000) {

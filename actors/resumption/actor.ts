@@ -24,6 +24,7 @@ import { fileKeySet, KeySet, type HeldKey } from './key-sets.js';
 import { ResumptionMetrics } from './metrics.js';
 import { SessionClient, type LookupOutcome } from './session-client.js';
 import { keyIdOfVariant, TicketRouter, variantOf, type TicketRoute } from './ticket-router.js';
+import { offloadResumption, type OffloadResumption } from './offload-resumption.js';
 
 /** Tags of unknown issuers a policy's key may get servers for: bounds what forged key names can cost. */
 const MAX_FOREIGN_TAGS = 64;
@@ -59,6 +60,8 @@ export interface ProxyResumption extends ResumptionPort, RunningActor {
   /** The fleet block as applied here: term, revision, key ids with epochs and status (no material). */
   fleetKeys(): { term: number; revision: number; keys: Array<{ id: string; epoch: number; status: string }> };
   readonly sessions: SessionClient;
+  /** The offload engine's side: per-policy ticket port (same scoped keys) and stateful sessions (docs/offload.md). */
+  readonly offload: OffloadResumption;
 }
 
 export interface ResumptionOptions {
@@ -75,6 +78,7 @@ export async function startProxyResumption(runtime: ActorRuntime, options: Resum
 class Resumption implements ProxyResumption {
   readonly name = 'resumption';
   readonly sessions: SessionClient;
+  readonly offload: OffloadResumption;
   private readonly config: TlsedgeConfig;
   private readonly fleet = new KeySet('fleet');
   private readonly files = new Map<string, KeySet>();
@@ -128,6 +132,18 @@ class Resumption implements ProxyResumption {
     if (t.keyFile) this.fileSet(t.keyFile);
     for (const c of this.config.certificates) if (c.tickets?.keyFile) this.fileSet(c.tickets.keyFile);
     this.usesTickets = t.enabled || this.config.certificates.some((c) => c.tickets?.enabled === true);
+    this.offload = offloadResumption({
+      binding: (policy) => this.binding(policy),
+      router: this.router,
+      sessions: this.sessions,
+      metrics: this.metrics,
+      recorder: this.recorder,
+      selfTag: this.selfTag,
+      tagNodes: this.tagNodes,
+      nodeId: runtime.nodeId,
+      ticketLifetimeMs: t.lifetimeMs,
+      sessionTtlMs: cache.ttlMs,
+    });
     this.usesFleetBlock = !t.keyFile && (t.enabled || this.config.certificates.some((c) => c.tickets?.enabled === true)) && this.config.certificates.some((c) => !c.tickets?.keyFile && (c.tickets?.enabled ?? t.enabled));
   }
 

@@ -3,7 +3,8 @@
 // certificate's name (bounded by the config; the client's SNI is not).
 import { counter, gauge, type Registry } from '../../adapters/metrics/registry.js';
 
-export type Mechanism = 'ticket' | 'session_id';
+/** `session`: a TLS 1.3 PSK whose identity is a session-store key (offload engine, stateful). */
+export type Mechanism = 'ticket' | 'session_id' | 'session';
 
 export class ResumptionMetrics {
   private readonly attempts;

@@ -7,7 +7,7 @@ import type { Sealer } from '../../adapters/crypto/seal.js';
 import { LruCache } from '../../adapters/session/lru.js';
 import type { Bus, Subscription } from '../../bus/bus.js';
 import type { Json } from '../../bus/envelope.js';
-import { sessionStoreSubjects, type SessionGetReply, type SessionPut } from '../session-store/commands.js';
+import { sessionStoreSubjects, type SessionGetReply, type SessionPut, type SessionRevoke, type SessionRevokeReply } from '../session-store/commands.js';
 import type { SessionMissReason } from '../session-store/events.js';
 
 export type LookupOutcome =
@@ -27,6 +27,7 @@ export interface SessionClientOptions {
 export class SessionClient {
   private readonly local: LruCache<string>;
   private readonly sub: Subscription | undefined;
+  private readonly revokeSub: Subscription | undefined;
   readonly counters = { stored: 0, putFailures: 0, lookups: 0, localHits: 0, storeHits: 0, timeouts: 0 };
 
   constructor(private readonly options: SessionClientOptions) {
@@ -36,6 +37,11 @@ export class SessionClient {
       this.sub = options.bus.subscribe(sessionStoreSubjects.put, (msg) => {
         const p = msg.data as unknown as SessionPut;
         if (p && typeof p.key === 'string' && typeof p.sealed === 'string' && p.issuer !== options.nodeId) this.local.set(p.key, p.sealed, Math.min(options.ttlMs, Number(p.ttlMs) || options.ttlMs));
+      });
+      // A revoked session must not survive in any proxy's local copy.
+      this.revokeSub = options.bus.subscribe(sessionStoreSubjects.revoke, (msg) => {
+        const r = msg.data as unknown as SessionRevoke;
+        if (r && typeof r.key === 'string') this.local.delete(r.key);
       });
     }
   }
@@ -77,6 +83,35 @@ export class SessionClient {
     return this.check(key, reply.sealed, scope, 'store');
   }
 
+  /**
+   * Takes a single-use session from the store (the offload engine's TLS 1.3 stateful PSKs): the
+   * store deletes it as it answers, so of two proxies offered the same identity at most one
+   * resumes. Never answered from the local cache, which other proxies' copies could not see used.
+   */
+  async take(sessionId: Uint8Array, scope: string): Promise<LookupOutcome> {
+    const key = sessionKey(sessionId);
+    this.counters.lookups++;
+    this.local.delete(key);
+    let reply: SessionGetReply;
+    try {
+      reply = (await this.options.bus.request(sessionStoreSubjects.take, { key }, { timeoutMs: this.options.lookupTimeoutMs })) as unknown as SessionGetReply;
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code === 'timeout' || code === 'no_responders' || code === 'closed') this.counters.timeouts++;
+      return { found: false, reason: 'store_timeout', key };
+    }
+    if (!reply || reply.found !== true) return { found: false, reason: reply?.reason === 'expired' ? 'expired' : 'not_found', key };
+    this.counters.storeHits++;
+    return this.check(key, reply.sealed, scope, 'store');
+  }
+
+  /** Revokes a session by its store key (the correlation id of its `tlsedge.session.*` events). */
+  async revoke(key: string, timeoutMs = 2000): Promise<boolean> {
+    this.local.delete(key);
+    const reply = (await this.options.bus.request(sessionStoreSubjects.revoke, { key }, { timeoutMs })) as unknown as SessionRevokeReply;
+    return reply?.found === true;
+  }
+
   private check(key: string, sealed: string, scope: string, from: 'local' | 'store'): LookupOutcome {
     let session: OpenedSession;
     try {
@@ -92,5 +127,6 @@ export class SessionClient {
 
   close(): void {
     this.sub?.unsubscribe();
+    this.revokeSub?.unsubscribe();
   }
 }

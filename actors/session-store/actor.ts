@@ -9,7 +9,7 @@ import type { Json } from '../../bus/envelope.js';
 import { NatsBus } from '../../bus/nats/transport.js';
 import { EventRecorder } from '../../bus/recorder.js';
 import type { ActorRuntime, RunningActor } from '../system/runtime.js';
-import { SESSION_STORE_QUEUE, sessionStoreSubjects, type SessionGet, type SessionGetReply, type SessionPut } from './commands.js';
+import { SESSION_STORE_QUEUE, sessionStoreSubjects, type SessionGet, type SessionGetReply, type SessionPut, type SessionRevoke, type SessionRevokeReply, type SessionTake } from './commands.js';
 import { sessionEventType, type SessionEventData } from './events.js';
 
 export class SessionStoreError extends Error {
@@ -87,6 +87,44 @@ export async function startSessionStoreActor(runtime: ActorRuntime, options: { b
     { queue: SESSION_STORE_QUEUE },
   );
 
+  const take = bus.serve(
+    sessionStoreSubjects.take,
+    async (data): Promise<Json> => {
+      const g = data as unknown as SessionTake;
+      if (!g || typeof g.key !== 'string' || !KEY.test(g.key)) throw new SessionStoreError('bad_request', 'take needs a hex key');
+      counters.gets++;
+      let reply: SessionGetReply;
+      try {
+        const r = await backend.take(g.key);
+        reply = r.found ? { found: true, sealed: r.sealed } : { found: false, reason: r.reason };
+      } catch (err) {
+        counters.failures++;
+        throw new SessionStoreError('backend_failed', `session backend: ${(err as Error).message}`);
+      }
+      if (reply.found) counters.hits++;
+      return reply as unknown as Json;
+    },
+    { queue: SESSION_STORE_QUEUE },
+  );
+
+  const revoke = bus.serve(
+    sessionStoreSubjects.revoke,
+    async (data): Promise<Json> => {
+      const g = data as unknown as SessionRevoke;
+      if (!g || typeof g.key !== 'string' || !KEY.test(g.key)) throw new SessionStoreError('bad_request', 'revoke needs a hex key');
+      let found: boolean;
+      try {
+        found = (await backend.take(g.key)).found;
+      } catch (err) {
+        counters.failures++;
+        throw new SessionStoreError('backend_failed', `session backend: ${(err as Error).message}`);
+      }
+      recorder.stream(g.key).emit(sessionEventType('revoked'), { found, node: runtime.nodeId } satisfies SessionEventData['revoked']);
+      return { found } satisfies SessionRevokeReply as unknown as Json;
+    },
+    { queue: SESSION_STORE_QUEUE },
+  );
+
   runtime.health.register('session_store', () => ({ ok: true, facts: { backend: backend.kind, ...counters } }));
   log.info('session store serving', { backend: backend.kind, ttl_ms: cache.ttlMs, ...(backend.kind === 'nats-kv' ? { bucket: cache.bucket } : { size: cache.size }) });
 
@@ -96,6 +134,8 @@ export async function startSessionStoreActor(runtime: ActorRuntime, options: { b
     async stop() {
       put.unsubscribe();
       get.unsubscribe();
+      take.unsubscribe();
+      revoke.unsubscribe();
       await backend.close();
     },
   };

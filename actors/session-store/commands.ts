@@ -8,6 +8,10 @@ export const sessionStoreSubjects = {
   put: commandSubject('session-store', 'put'),
   /** Proxy → store (request; queue group `session-store`). */
   get: commandSubject('session-store', 'get'),
+  /** Proxy → store (request; queue group): get and delete at once — single-use TLS 1.3 stateful PSKs (offload engine). */
+  take: commandSubject('session-store', 'take'),
+  /** Operator → store (request; queue group): delete a session. Proxies also listen and drop their local copy. */
+  revoke: commandSubject('session-store', 'revoke'),
 } as const;
 
 export const SESSION_STORE_QUEUE = 'session-store';
@@ -25,6 +29,14 @@ export interface SessionPut {
 export interface SessionGet {
   key: string;
   [k: string]: unknown;
+}
+
+/** `take` and `revoke` name the session the same way as `get`. */
+export type SessionTake = SessionGet;
+export type SessionRevoke = SessionGet;
+export interface SessionRevokeReply {
+  /** Whether the store held the session. */
+  found: boolean;
 }
 
 export type SessionGetReply = { found: true; sealed: string } | { found: false; reason: 'not_found' | 'expired' };

@@ -12,6 +12,8 @@ export interface SessionEventData {
   resumed: { scope: string; issuer: string; node: string; elsewhere: boolean; from: 'local' | 'store' };
   /** A proxy looked a session up and could not use it, and why. */
   missed: { reason: SessionMissReason; scope: string; node: string; issuedScope?: string };
+  /** An operator revoked a session (`session.revoke`): it can no longer resume anywhere. */
+  revoked: { found: boolean; node: string };
   /** The embedded store dropped least recently used sessions for space. */
   evicted: { count: number; backend: 'memory' };
 }
@@ -26,5 +28,6 @@ export const sessionEventCatalogue: Record<SessionFact, string> = {
   stored: 'The session store kept a new TLS session (sealed under the fleet key) for session-ID resumption.',
   resumed: 'A proxy resumed a session by its session ID; says which node issued it.',
   missed: 'A session-ID lookup could not resume: not_found, expired, policy_mismatch (issued under another policy), store_timeout.',
+  revoked: 'A session was revoked by an operator (`session-store` `revoke` command); no proxy resumes it any more.',
   evicted: 'The embedded store dropped least recently used sessions to stay within `session.cache.size`.',
 };

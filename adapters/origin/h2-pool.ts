@@ -157,9 +157,7 @@ export class H2OriginPools {
         continue;
       }
       if (bucket.open >= rule.pool.maxConnections) return this.wait(bucket, target, signal);
-      const missReason = this.missReasonFor(bucket, target);
-      const session2 = await this.connect(bucket, target, signal);
-      return this.lease(session2, false, missReason);
+      return this.connect(bucket, target, signal, this.missReasonFor(bucket, target));
     }
   }
 
@@ -236,14 +234,14 @@ export class H2OriginPools {
     return undefined;
   }
 
-  private connect(bucket: Bucket, target: OriginTarget, signal: AbortSignal | undefined): Promise<H2OriginSession> {
+  /** Opens a session for `target`; the opener's stream slot is reserved before anyone else's. */
+  private connect(bucket: Bucket, target: OriginTarget, signal: AbortSignal | undefined, missReason: MissReason | undefined): Promise<H2Lease> {
     bucket.connectingCount++;
     const attempt = this.connectSession(target, signal).then(
       (s) => {
         bucket.connectingCount--;
         if (bucket.connecting === attempt) bucket.connecting = undefined;
         bucket.sessions.push(s);
-        this.pump(bucket);
         return s;
       },
       (err: unknown) => {
@@ -256,7 +254,12 @@ export class H2OriginPools {
       },
     );
     bucket.connecting = attempt;
-    return attempt;
+    // registered first, so it runs before requests that joined the attempt (acquire) see the session
+    return attempt.then((s) => {
+      const lease = this.lease(s, false, missReason);
+      this.pump(bucket);
+      return lease;
+    });
   }
 
   private async connectSession(target: OriginTarget, signal: AbortSignal | undefined): Promise<H2OriginSession> {
@@ -287,6 +290,14 @@ export class H2OriginPools {
       createConnection: () => socket,
       settings: { enablePush: false },
     });
+    // the origin's SETTINGS (its stream limit) arrive just after the handshake: sessions are handed
+    // out once they are known, so the pool never plans more streams than the origin allows
+    try {
+      await remoteSettings(session, target.rule.timeouts.connectMs);
+    } catch (err) {
+      session.destroy();
+      throw new OriginError('tls_failed', `${target.addressKey} sent no HTTP/2 SETTINGS (${(err as Error).message})`, { cause: err });
+    }
     const s = new H2OriginSession(`${this.idPrefix}${++this.nextId}`, session, target, connected.resumed, connected.verifyError);
     session.on('error', () => undefined); // 'close' follows; streams see their own errors
     session.on('goaway', () => {
@@ -414,7 +425,7 @@ export class H2OriginPools {
       if (bucket.connecting || bucket.open >= bucket.rule.pool.maxConnections) return;
       const waiter = bucket.waiters.shift()!;
       this.settleWaiter(waiter);
-      this.connect(bucket, waiter.target, waiter.signal).then((fresh) => waiter.resolve(this.lease(fresh, false, 'pool_full')), waiter.reject);
+      this.connect(bucket, waiter.target, waiter.signal, 'pool_full').then(waiter.resolve, waiter.reject);
       return;
     }
   }
@@ -450,4 +461,25 @@ export class H2OriginPools {
     this.pump(bucket);
     this.dropBucketIfEmpty(bucket);
   }
+}
+
+/** Resolves when the session has the peer's first SETTINGS frame. */
+function remoteSettings(session: ClientHttp2Session, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => finish(new Error(`none within ${timeoutMs} ms`)), timeoutMs);
+    const onSettings = (): void => finish(undefined);
+    const onClose = (): void => finish(new Error('session closed'));
+    const onError = (err: Error): void => finish(err);
+    session.once('remoteSettings', onSettings);
+    session.once('close', onClose);
+    session.once('error', onError);
+    function finish(err: Error | undefined): void {
+      clearTimeout(timer);
+      session.removeListener('remoteSettings', onSettings);
+      session.removeListener('close', onClose);
+      session.removeListener('error', onError);
+      if (err) reject(err);
+      else resolve();
+    }
+  });
 }

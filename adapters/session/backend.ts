@@ -7,6 +7,11 @@ export interface SessionBackend {
   readonly kind: 'memory' | 'nats-kv';
   put(key: string, sealed: string, ttlMs: number): Promise<void>;
   get(key: string): Promise<BackendGet>;
+  /**
+   * Gets and deletes in one step (single-use sessions: the offload engine's TLS 1.3 stateful PSKs).
+   * Of two concurrent takes of one key at most one finds it.
+   */
+  take(key: string): Promise<BackendGet>;
   delete(key: string): Promise<void>;
   /** Entries evicted for space so far (LRU only; KV expires by age). */
   evictions(): number;

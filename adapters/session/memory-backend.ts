@@ -22,6 +22,13 @@ export class MemorySessionBackend implements SessionBackend {
     return r.found ? { found: true, sealed: r.value } : r;
   }
 
+  async take(key: string): Promise<BackendGet> {
+    // One synchronous step on one thread: nothing can interleave.
+    const r = this.lru.get(key);
+    if (r.found) this.lru.delete(key);
+    return r.found ? { found: true, sealed: r.value } : r;
+  }
+
   async delete(key: string): Promise<void> {
     this.lru.delete(key);
   }

@@ -25,6 +25,18 @@ export class NatsKvSessionBackend implements SessionBackend {
     return { found: true, sealed: entry.string() };
   }
 
+  async take(key: string): Promise<BackendGet> {
+    const entry = await this.kv.get(key);
+    if (!entry || entry.operation !== 'PUT' || entry.length === 0) return { found: false, reason: 'not_found' };
+    try {
+      // Deletes only the revision we read: a concurrent take (another store process) wins or loses as a whole.
+      await this.kv.delete(key, { previousSeq: entry.revision });
+    } catch {
+      return { found: false, reason: 'not_found' };
+    }
+    return { found: true, sealed: entry.string() };
+  }
+
   async delete(key: string): Promise<void> {
     await this.kv.delete(key);
   }

@@ -303,6 +303,9 @@ export class H2ToH1Exchange extends Exchange implements OriginHandler {
     // reusable only at a message boundary on both sides
     const reusable = !!this.res && this.res.keepAlive && !this.tainted && this.requestDone;
     this.releaseOrigin(reusable);
+    // the origin answered before the request body ended: the rest is read and dropped (a reset
+    // could overtake the response DATA still queued for the client)
+    if (!this.requestDone) this.stream.resume();
     this.finish(this.res!.status, false);
   }
 

@@ -5,9 +5,10 @@
 import { constants, type ClientHttp2Stream, type IncomingHttpHeaders } from 'node:http2';
 import type { AcquireRequest } from '../../origin/pool.js';
 import type { H2Lease } from '../../origin/h2-pool.js';
-import { errorCode } from '../../origin/errors.js';
+import { errorCode, isOriginError } from '../../origin/errors.js';
 import { Exchange, IDEMPOTENT } from './exchange.js';
 import { h2RequestHeaders, h2ResponseFromH2, h2Trailers } from './headers.js';
+import { H2ToH1Exchange } from './to-h1.js';
 
 const BINDING = 0;
 const WAITING = 1; // stream open, no final response yet
@@ -37,7 +38,16 @@ export class H2ToH2Exchange extends Exchange {
     pools.acquire(ar).then(
       (lease) => this.bound(lease),
       (err: unknown) => {
-        if (this.phase === BINDING) this.originFailed(err, undefined);
+        if (this.phase !== BINDING) return;
+        if (isOriginError(err) && err.code === 'alpn_refused' && this.rule.protocols.includes('http/1.1')) {
+          // the rule allows HTTP/1.1 too: this request goes there now, and later ones directly
+          // (the pools remember the refusal for a while)
+          this.phase = CLOSED;
+          this.stream.removeListener('close', this.onStreamClose);
+          new H2ToH1Exchange(this.ctx, this.stream, this.req, this.n, this.rule, this.routeSni, this.host).start();
+          return;
+        }
+        this.originFailed(err, undefined);
       },
     );
   }

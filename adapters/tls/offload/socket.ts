@@ -13,7 +13,10 @@ import type { OffloadPorts } from './ports.js';
 
 export interface OffloadSocketOptions extends OffloadPorts {
   readonly engine: ServerConfig;
-  /** Bytes already read from `socket` (e.g. by the ClientHello peek), fed before anything else. */
+  /**
+   * Bytes already read from `socket` (e.g. by the ClientHello peek), fed before anything else.
+   * Leave the socket paused: it is resumed once these are processed (unless the engine then waits).
+   */
   readonly initialData?: Uint8Array;
   /** Destroy the connection if the handshake has not completed by then (default 10 s; 0: never). */
   readonly handshakeTimeoutMs?: number;
@@ -59,7 +62,10 @@ export class OffloadTlsSocket extends Duplex {
     this.state = createServer(options.engine);
     socket.on('data', (chunk: Buffer) => this.step({ type: 'received', data: chunk }));
     socket.on('end', () => this.step({ type: 'eof' }));
-    socket.on('error', (err) => this.destroy(err));
+    // After the handshake a TCP error (reset, write after the peer's FIN) ends the connection like a
+    // close: http2 over a JS stream (JSStreamSocket) asserts when its stream errors while one of its
+    // writes is in flight (Node 20), and the raw socket's own 'error' already tells its owner.
+    socket.on('error', (err) => (this.handshake ? this.destroy() : this.destroy(err)));
     socket.on('close', () => {
       if (!this.destroyed) this.destroy(this.handshake ? undefined : new OffloadTlsError('socket_closed', 'connection closed before the handshake completed'));
     });
@@ -70,10 +76,14 @@ export class OffloadTlsSocket extends Duplex {
       this.handshakeTimer = setTimeout(() => this.destroy(new OffloadTlsError('handshake_timeout', `no handshake after ${timeout} ms`)), timeout);
       this.handshakeTimer.unref();
     }
-    if (options.initialData && options.initialData.length) {
-      const data = options.initialData;
-      queueMicrotask(() => this.step({ type: 'received', data }));
-    }
+    // The socket resumes itself once the peeked bytes are in: a caller that resumed it at once
+    // could let later bytes (e.g. rejected 0-RTT data) overtake the hello (nextTick runs before
+    // microtasks). Until then listeners can attach: no output is emitted synchronously.
+    const data = options.initialData;
+    queueMicrotask(() => {
+      if (data && data.length) this.step({ type: 'received', data });
+      this.resumeSocket();
+    });
   }
 
   // --- what http.Server / http2 use on a TLSSocket -------------------------------------------
@@ -212,7 +222,8 @@ export class OffloadTlsSocket extends Duplex {
     this.emit('engine', o);
     switch (o.type) {
       case 'write':
-        this.socket.write(o.data);
+        // A socket ended by the peer's FIN (allowHalfOpen false) would answer a write with EPIPE.
+        if (this.socket.writable) this.socket.write(o.data);
         return;
       case 'sign_transcript':
         this.pauseForHost();

@@ -120,7 +120,6 @@ describe('OffloadTlsSocket', { skip: missingTools('openssl') }, () => {
         });
         tls.on('data', (d: Buffer) => tls.write(d));
         tls.on('error', () => undefined);
-        raw.resume();
       };
       raw.on('data', onData);
     });

@@ -1,0 +1,91 @@
+// A TicketPort over scoped ticket keys (docs/design/ticket-keys.md): the offload engine's tickets
+// under the fleet block, with the same key names as the native engine's — scope name (8) || node
+// tag (8) — so the ticket router and `issuedBy` work for both engines.
+// Ticket = key name (16) || nonce (12) || AES-256-GCM(session) || tag (16), AAD = key name.
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import type { TicketPort } from '../engine/server/ports.js';
+
+const SCOPE_NAME = 8;
+const NODE_TAG = 8;
+const NAME = SCOPE_NAME + NODE_TAG;
+const NONCE = 12;
+const TAG = 16;
+
+/** One key of a scope: what `deriveScopedParts` gives for a block key and a scope. */
+export interface ScopedTicketKey {
+  /** 8 bytes, hex (16 chars): the first half of every ticket's key name. */
+  readonly scopeName: string;
+  /** 32 secret bytes, derived per (block key, scope): the AEAD key comes from them alone. */
+  readonly secrets: Uint8Array;
+  /** The active key seals; every key opens. */
+  readonly active: boolean;
+}
+
+interface Held {
+  readonly scopeName: Buffer;
+  readonly aeadKey: Buffer;
+}
+
+/**
+ * Seals with the active key under this node's tag and opens tickets of every node: the secrets
+ * depend only on (block key, scope), the tag only says who issued the ticket (and, being part of
+ * the authenticated key name, cannot be changed without the ticket failing to open).
+ */
+export class ScopedTicketSealer implements TicketPort {
+  private readonly held: Held[];
+  private readonly sealing: Held | undefined;
+  private readonly tag: Buffer;
+
+  constructor(keys: readonly ScopedTicketKey[], nodeTag: Uint8Array) {
+    if (nodeTag.length !== NODE_TAG) throw new RangeError(`node tag must be ${NODE_TAG} bytes`);
+    this.tag = Buffer.from(nodeTag);
+    this.held = [];
+    let sealing: Held | undefined;
+    for (const k of keys) {
+      const scopeName = Buffer.from(k.scopeName, 'hex');
+      if (scopeName.length !== SCOPE_NAME || k.secrets.length !== 32) throw new RangeError('a scoped ticket key needs an 8-byte scope name and 32 secret bytes');
+      // A label of its own: the same secrets also feed OpenSSL's HMAC/AES keys for the native engine.
+      const held = { scopeName, aeadKey: Buffer.from(hkdfSync('sha256', k.secrets, Buffer.alloc(0), 'tlsedge offload ticket v1', 32)) };
+      this.held.push(held);
+      if (k.active && !sealing) sealing = held;
+    }
+    this.sealing = sealing;
+  }
+
+  seal(plaintext: Uint8Array): Uint8Array | undefined {
+    const key = this.sealing;
+    if (!key) return undefined;
+    const name = Buffer.concat([key.scopeName, this.tag]);
+    const nonce = randomBytes(NONCE);
+    const c = createCipheriv('aes-256-gcm', key.aeadKey, nonce);
+    c.setAAD(name);
+    const body = Buffer.concat([c.update(plaintext), c.final()]);
+    return new Uint8Array(Buffer.concat([name, nonce, body, c.getAuthTag()]));
+  }
+
+  open(ticket: Uint8Array): Uint8Array | undefined {
+    if (ticket.length < NAME + NONCE + TAG + 1) return undefined;
+    const key = this.find(ticket);
+    if (!key) return undefined;
+    const d = createDecipheriv('aes-256-gcm', key.aeadKey, ticket.subarray(NAME, NAME + NONCE));
+    d.setAAD(ticket.subarray(0, NAME));
+    d.setAuthTag(ticket.subarray(ticket.length - TAG));
+    try {
+      return new Uint8Array(Buffer.concat([d.update(ticket.subarray(NAME + NONCE, ticket.length - TAG)), d.final()]));
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The ticket's full key name (scope name || node tag), hex, when its scope name is one of ours. */
+  keyNameOf(ticket: Uint8Array): string | undefined {
+    return this.find(ticket) ? Buffer.from(ticket.buffer, ticket.byteOffset, NAME).toString('hex') : undefined;
+  }
+
+  private find(ticket: Uint8Array): Held | undefined {
+    if (ticket.length < NAME) return undefined;
+    const scope = Buffer.from(ticket.buffer, ticket.byteOffset, SCOPE_NAME);
+    for (const k of this.held) if (k.scopeName.equals(scope)) return k;
+    return undefined;
+  }
+}

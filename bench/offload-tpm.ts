@@ -1,0 +1,222 @@
+// Benchmark (issue 6): keep-alive request latency on one name while 32 handshakes of another name
+// wait for a TPM-held key, measured in one run for
+//   - tlsedge (`tlsedge up`): the offload engine, the signature made by the signer actor's worker
+//     pool (PKCS#11 → tpm2-pkcs11 → tpm2-abrmd → swtpm), the event loop free meanwhile;
+//   - what a user would do today: a Node https proxy (node:tls) with the same TPM key through the
+//     OpenSSL pkcs11 engine (libengine-pkcs11-openssl; OPENSSL_CONF with a `nodejs_conf` section and
+//     an explicit MODULE_PATH, PLATFORM-FACTS) — every signature blocks its event loop.
+//
+//   npx tsx bench/offload-tpm.ts        (BENCH_SECONDS=5 BENCH_ROUNDS=2; needs swtpm, tpm2-abrmd,
+//                                        tpm2-pkcs11, libengine-pkcs11-openssl, wrk, nginx, gcc+wolfSSL)
+//
+// Both servers run on core 0 (tlsedge's signer workers included); wrk (4 keep-alive connections,
+// 100 B responses from an nginx origin), tls-load (32 concurrent full handshakes of the TPM name),
+// nginx, swtpm and tpm2-abrmd share core 1. Each round measures the keep-alive latency alone, then
+// with the TPM handshakes in flight. The TPM serialises signatures (swtpm: ~5–20 ms each here).
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import { join } from 'node:path';
+import tls from 'node:tls';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { createDevCa, issueDevCertificate } from '../adapters/x509/dev-pki.js';
+import { measureCpu } from './support/cpu.js';
+import { startNginx } from './support/nginx.js';
+import { benchRoot, requireTool, tlsLoad, tlsLoadBinary, wrk, type HandshakeLoad, type WrkResult } from './support/tools.js';
+import { freePort, tempDir, waitForPort } from '../test/support/processes.js';
+import { startTpm, type TpmToken } from '../test/support/tpm.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const SERVER_CORE = 0;
+const LOAD_CORE = 1;
+const IN_FLIGHT = 32;
+const ENGINE_SO = '/usr/lib/x86_64-linux-gnu/engines-3/pkcs11.so';
+const repo = join(benchRoot, '..');
+const run = promisify(execFile);
+
+type Kind = 'tlsedge offload (signer actor)' | 'node:tls + OpenSSL pkcs11 engine';
+
+interface Sample {
+  alone: WrkResult;
+  loaded: WrkResult;
+  tpm: HandshakeLoad;
+  serverCpu: number;
+}
+
+async function main(): Promise<void> {
+  requireTool('wrk', 'wrk');
+  tlsLoadBinary();
+  const dir = tempDir('tlsedge-bench-tpm-');
+  process.stderr.write('starting the TPM (swtpm + tpm2-abrmd + tpm2-pkcs11) …\n');
+  const tpm = await startTpm({ keys: 'ec256:ecc256' });
+  try {
+    // The simulator does the TPM's crypto on the host CPU; keep it off the servers' core.
+    for (const pidFile of ['swtpm.pid', 'abrmd.pid']) {
+      const pid = readFileSync(join(tpm.dir, pidFile), 'utf8').trim();
+      await run('taskset', ['-a', '-p', '-c', String(LOAD_CORE), pid]).catch(() => undefined);
+    }
+    await bench(dir, tpm);
+  } finally {
+    await tpm.stop();
+  }
+}
+
+async function bench(dir: string, tpm: TpmToken): Promise<void> {
+  const ca = await createDevCa('bench CA');
+  const ka = await issueDevCertificate(ca, { names: ['ka.test'] });
+  writeFileSync(join(dir, 'ka.pem'), ka.certPem + ca.certPem);
+  writeFileSync(join(dir, 'ka.key'), ka.keyPem);
+  writeFileSync(join(dir, '100b'), 'x'.repeat(99) + '\n');
+  const pinEnv = { TLSEDGE_BENCH_TPM_PIN: tpm.pin };
+  const signer = { name: 'tpm0', type: 'pkcs11', module: tpm.module, token: tpm.token, pin_env: 'TLSEDGE_BENCH_TPM_PIN', workers: 2, timeout: '10s', max_queue: 1024, env: tpm.env };
+  writeFileSync(join(dir, 'signer.yaml'), JSON.stringify({ admin: { address: null }, log: { dir: join(dir, 'cli-events') }, signers: [signer], sni: [{ match: '*', tunnel: '127.0.0.1:9' }] }));
+  // The TPM name's certificate is made by the TPM key itself (tlsedge certs self-sign, docs/tpm.md).
+  await run(process.execPath, ['--import', 'tsx', join(repo, 'cli', 'main.ts'), 'certs', 'self-sign', '--config', join(dir, 'signer.yaml'), '--key', 'signer:tpm0/ec256', '--names', 'tpm.test', '--out', join(dir, 'tpm.pem')], { env: { ...process.env, ...pinEnv } });
+  const originPort = await freePort();
+  const origin = await startNginx(LOAD_CORE, `server { listen 127.0.0.1:${originPort}; keepalive_requests 1000000; root ${dir}; location / { } }`, [originPort]);
+  const openssl = join(dir, 'openssl.cnf');
+  writeFileSync(
+    openssl,
+    [
+      'nodejs_conf = nodejs_init',
+      '[nodejs_init]',
+      'engines = engine_section',
+      '[engine_section]',
+      'pkcs11 = pkcs11_section',
+      '[pkcs11_section]',
+      'engine_id = pkcs11',
+      `dynamic_path = ${ENGINE_SO}`,
+      `MODULE_PATH = ${tpm.module}`,
+      'init = 0',
+      '',
+    ].join('\n'),
+  );
+  const results = new Map<Kind, Sample[]>();
+  try {
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const kind of ['tlsedge offload (signer actor)', 'node:tls + OpenSSL pkcs11 engine'] as Kind[]) {
+        process.stderr.write(`round ${round}/${ROUNDS}: ${kind} …\n`);
+        const port = await freePort();
+        const server =
+          kind === 'node:tls + OpenSSL pkcs11 engine'
+            ? spawn('taskset', ['-c', String(SERVER_CORE), process.execPath, fileURLToPath(import.meta.url), 'peer', String(port), dir, String(originPort), tpm.token, tpm.pin], {
+                stdio: ['ignore', 'ignore', 'inherit'],
+                env: { ...process.env, ...tpm.env, OPENSSL_CONF: openssl },
+              })
+            : startTlsedge(dir, port, originPort, signer, { ...process.env, ...pinEnv });
+        try {
+          await waitForPort(port, '127.0.0.1', 60_000);
+          const url = `https://127.0.0.1:${port}/100b`;
+          await wrk(LOAD_CORE, { url, host: 'ka.test', connections: 4, seconds: 1 }); // warm up
+          await tlsLoad(LOAD_CORE, { port, sni: 'tpm.test', concurrency: 4, seconds: 1 }); // token open, sessions
+          const alone = await wrk(LOAD_CORE, { url, host: 'ka.test', connections: 4, seconds: SECONDS });
+          const pid = server.pid!;
+          const measured = await measureCpu(pid, () => Promise.all([wrk(LOAD_CORE, { url, host: 'ka.test', connections: 4, seconds: SECONDS }), tlsLoad(LOAD_CORE, { port, sni: 'tpm.test', concurrency: IN_FLIGHT, seconds: SECONDS })]));
+          const [loaded, tpmLoad] = measured.result;
+          const list = results.get(kind) ?? [];
+          list.push({ alone, loaded, tpm: tpmLoad, serverCpu: measured.cpu });
+          results.set(kind, list);
+        } finally {
+          server.kill('SIGTERM');
+          await new Promise((r) => server.once('exit', r));
+        }
+      }
+    }
+  } finally {
+    await origin.stop();
+  }
+  report(results);
+}
+
+function startTlsedge(dir: string, port: number, originPort: number, signer: object, env: NodeJS.ProcessEnv): ChildProcess {
+  const config = join(dir, `tlsedge-${port}.yaml`);
+  writeFileSync(
+    config,
+    JSON.stringify({
+      listen: [{ address: `127.0.0.1:${port}` }],
+      admin: { address: null },
+      log: { dir: join(dir, `events-${port}`) },
+      signers: [signer],
+      certificates: [
+        { names: ['ka.test'], cert: join(dir, 'ka.pem'), key: join(dir, 'ka.key'), default: true },
+        { names: ['tpm.test'], cert: join(dir, 'tpm.pem'), key: { signer: 'tpm0', label: 'ec256' } },
+      ],
+      origins: [{ match: { path_prefix: '/' }, to: `http://127.0.0.1:${originPort}` }],
+    }),
+  );
+  return spawn('taskset', ['-c', String(SERVER_CORE), process.execPath, '--import', 'tsx', join(repo, 'cli', 'main.ts'), 'up', '--config', config, '--state-dir', join(dir, `state-${port}`)], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...env, TLSEDGE_LOG_LEVEL: 'warn' },
+  });
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+function report(results: Map<Kind, Sample[]>): void {
+  const line = (cells: string[]) => process.stdout.write(cells.map((c, i) => (i === 0 ? c.padEnd(36) : c.padStart(13))).join(' ') + '\n');
+  process.stdout.write(`\nkeep-alive requests (100 B, 4 connections) on ka.test while ${IN_FLIGHT} handshakes of tpm.test wait for a TPM key — ${ROUNDS} round(s) of ${SECONDS} s, median of rounds\n\n`);
+  line(['server', 'alone p50 ms', 'alone p99 ms', 'loaded p50', 'loaded p99', 'req/s loaded', 'TPM hs/s', 'CPU/TPM hs']);
+  const p99 = new Map<Kind, number>();
+  for (const [kind, samples] of results) {
+    const loadedP99 = median(samples.map((s) => s.loaded.latencyP99Ms));
+    p99.set(kind, loadedP99);
+    line([
+      kind,
+      median(samples.map((s) => s.alone.latencyP50Ms)).toFixed(2),
+      median(samples.map((s) => s.alone.latencyP99Ms)).toFixed(2),
+      median(samples.map((s) => s.loaded.latencyP50Ms)).toFixed(2),
+      loadedP99.toFixed(2),
+      median(samples.map((s) => s.loaded.rate)).toFixed(0),
+      median(samples.map((s) => s.tpm.rate)).toFixed(1),
+      `${(median(samples.map((s) => s.serverCpu / Math.max(1, s.tpm.handshakes))) * 1000).toFixed(1)} ms`,
+    ]);
+  }
+  const offload = p99.get('tlsedge offload (signer actor)')!;
+  const native = p99.get('node:tls + OpenSSL pkcs11 engine')!;
+  process.stdout.write(`\nloaded p99: tlsedge ${offload.toFixed(2)} ms vs node:tls + engine ${native.toFixed(2)} ms (×${(native / offload).toFixed(1)}); goal < 5 ms: ${offload < 5 ? 'met' : 'NOT met'}\n`);
+  process.stdout.write('CPU/TPM hs = server CPU seconds during the loaded phase ÷ TPM handshakes completed (includes the keep-alive traffic).\n');
+}
+
+/** The peer: a Node https reverse proxy, one name's key in the TPM through the OpenSSL pkcs11 engine. */
+function peer(port: number, dir: string, originPort: number, token: string, pin: string): void {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1024 });
+  const file = { cert: readFileSync(join(dir, 'ka.pem')), key: readFileSync(join(dir, 'ka.key')) };
+  const tpmContext = tls.createSecureContext({
+    cert: readFileSync(join(dir, 'tpm.pem')),
+    privateKeyEngine: 'pkcs11',
+    privateKeyIdentifier: `pkcs11:token=${token};object=ec256;type=private;pin-value=${pin}`,
+  } as tls.SecureContextOptions);
+  const server = https.createServer({ ...file, SNICallback: (name, cb) => cb(null, name === 'tpm.test' ? tpmContext : undefined) }, (req, res) => {
+    const upstream = http.request({ host: '127.0.0.1', port: originPort, method: req.method, path: req.url, headers: { ...req.headers, 'x-forwarded-for': req.socket.remoteAddress }, agent }, (ures) => {
+      res.writeHead(ures.statusCode ?? 502, ures.headers);
+      ures.pipe(res);
+    });
+    upstream.on('error', () => {
+      res.statusCode = 502;
+      res.end();
+    });
+    req.pipe(upstream);
+  });
+  server.on('tlsClientError', () => undefined);
+  server.keepAliveTimeout = 65_000;
+  server.listen(port, '127.0.0.1');
+}
+
+if (process.argv[2] === 'peer') {
+  const [, , , port, dir, originPort, token, pin] = process.argv;
+  peer(Number(port), dir!, Number(originPort), token!, pin!);
+} else {
+  main().then(
+    () => process.exit(0),
+    (err: Error) => {
+      process.stderr.write(`bench failed: ${err.stack ?? err.message}\n`);
+      process.exit(1);
+    },
+  );
+}
