@@ -102,7 +102,7 @@ async function bench(dir: string, tpm: TpmToken): Promise<void> {
         const port = await freePort();
         const server =
           kind === 'node:tls + OpenSSL pkcs11 engine'
-            ? spawn('taskset', ['-c', String(SERVER_CORE), process.execPath, fileURLToPath(import.meta.url), 'peer', String(port), dir, String(originPort), tpm.token, tpm.pin], {
+            ? spawn('taskset', ['-c', String(SERVER_CORE), process.execPath, '--import', 'tsx', fileURLToPath(import.meta.url), 'peer', String(port), dir, String(originPort), tpm.token, tpm.pin], {
                 stdio: ['ignore', 'ignore', 'inherit'],
                 env: { ...process.env, ...tpm.env, OPENSSL_CONF: openssl },
               })

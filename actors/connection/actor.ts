@@ -10,7 +10,7 @@ import { looksLikeHttp } from '../../adapters/tls/hello/http-sniff.js';
 import { AlertDescription, nameOf } from '../../adapters/tls/wire/enums.js';
 import type { NativeHandshakeError } from '../../adapters/tls/native/engine.js';
 import type { EventStream } from '../../bus/recorder.js';
-import { connectionMachine, type ConnectionMachineEvent } from '../../machines/connection/machine.js';
+import { connectionMachine, SELF_TRANSITIONS, type ConnectionMachineEvent, type ConnectionStateName } from '../../machines/connection/machine.js';
 import { connectionEventType, type ClientCertFacts, type ConnectionEventData, type ConnectionFact, type HelloFacts } from './events.js';
 import type { ConnectionServices, EstablishedConnection, RequestReporter, ResumptionRoute } from './ports.js';
 import { policyId, type PolicyDecision } from './policy.js';
@@ -72,6 +72,8 @@ export class ConnectionActor implements RequestReporter {
 
   private fact<F extends Exclude<ConnectionFact, 'accepted'>>(fact: F, data: ConnectionEventData[F], subject?: string | null): void {
     this.events.emit(connectionEventType(fact), data, subject ?? this.hello?.sni ?? undefined);
+    // Facts that cannot change the current state are recorded only (see SELF_TRANSITIONS).
+    if (SELF_TRANSITIONS[this.machine.getSnapshot().value as ConnectionStateName]?.has(fact)) return;
     this.machine.send({ type: fact, ...data } as ConnectionMachineEvent);
   }
 

@@ -2,34 +2,47 @@
 // every connection, pure (no I/O, no timers), driven by the connection actor with the same facts it
 // records as events — so a recorded connection replays through this machine into the same states.
 //
-//   accept ─policy_selected─▶ sniSelected ─┬─ tunnel ─▶ tunneling ─▶ closed
+//   accept ─policy_selected─▶ sniSelected ─┬─ tunnel ─▶ tunneling ─────────────────────────▶ closed
 //                                          └─▶ handshaking ⇄ handshakeOffloaded
-//   handshaking ─handshake_completed─▶ established ⇄ originBound (per request)
+//   handshaking ─handshake_completed─▶ established ─origin_bound─▶ originBound ─closed─▶ closed
 //   any ─handshake_failed|closed─▶ closed
+//
+// `originBound` is the connection's lifecycle stage "serving requests through origin connections",
+// entered at its first binding. Each request's binding, completion or refusal is recorded as its
+// own event (origin_bound, request_completed, …) and accepted here as a self-transition; the chart
+// does not toggle per request, because an XState transition costs 10–50 µs and a keep-alive request
+// has a CPU budget of ~100 µs (docs/design/connection-statechart.md).
 import { assign, setup } from 'xstate';
 import type { ConnectionEventData } from '../../actors/connection/events.js';
 
 /** XState events: `{ type: fact, ...data }` for every fact except `accepted` (the machine's start). */
 export type ConnectionMachineEvent = {
-  [F in Exclude<keyof ConnectionEventData, 'accepted'>]: { type: F } & ConnectionEventData[F];
-}[Exclude<keyof ConnectionEventData, 'accepted'>];
+  [F in ConnectionMachineFact]: { type: F } & ConnectionEventData[F];
+}[ConnectionMachineFact];
+
+export type ConnectionMachineFact = Exclude<keyof ConnectionEventData, 'accepted'>;
 
 export interface ConnectionContext {
   id: string;
-  /** The server name from the ClientHello (null: none sent). */
-  sni: string | null;
   /** Set by policy_selected: whether the connection passes through untouched. */
   tunnel: boolean;
-  /** Requests bound to an origin and not yet completed (HTTP/2 may have several). */
-  inFlight: number;
-  requests: number;
-  /** Requests answered by tlsedge itself or failed at the origin. */
-  unsuccessful: number;
   /** Why the connection failed, when it did. */
   failure: { stage: string; reason: string } | null;
 }
 
 export type ConnectionStateName = 'accept' | 'sniSelected' | 'handshaking' | 'handshakeOffloaded' | 'tunneling' | 'established' | 'originBound' | 'closed';
+
+/**
+ * Facts that never leave the state they arrive in. The connection actor records them but does not
+ * send them to its machine (a no-op transition still costs a macrostep); the machine accepts them,
+ * so a replay that sends every recorded fact reaches the same states (tested).
+ */
+export const SELF_TRANSITIONS: Readonly<Partial<Record<ConnectionStateName, ReadonlySet<ConnectionMachineFact>>>> = {
+  accept: new Set(['client_hello_received']),
+  tunneling: new Set(['tunnel_opened']),
+  established: new Set(['request_refused', 'origin_failed']),
+  originBound: new Set(['origin_bound', 'request_completed', 'request_refused', 'origin_failed']),
+};
 
 export const connectionMachine = setup({
   types: {
@@ -39,25 +52,16 @@ export const connectionMachine = setup({
   },
   guards: {
     isTunnel: ({ context }) => context.tunnel,
-    lastInFlight: ({ context }) => context.inFlight <= 1,
-    // an origin failure of a request that never got a connection leaves the others in flight (h2)
-    failedUnbound: ({ event }) => event.type === 'origin_failed' && event.bound === false,
   },
   actions: {
-    recordHello: assign({ sni: ({ event }) => (event.type === 'client_hello_received' ? event.sni : null) }),
-    countRefused: assign({ requests: ({ context }) => context.requests + 1, unsuccessful: ({ context }) => context.unsuccessful + 1 }),
-    countFailed: assign({ unsuccessful: ({ context }) => context.unsuccessful + 1 }),
     recordPolicy: assign({ tunnel: ({ event }) => event.type === 'policy_selected' && event.tunnel !== null }),
-    bindRequest: assign({ inFlight: ({ context }) => context.inFlight + 1, requests: ({ context }) => context.requests + 1 }),
-    finishRequest: assign({ inFlight: ({ context }) => Math.max(0, context.inFlight - 1) }),
-    finishFailedRequest: assign({ inFlight: ({ context }) => Math.max(0, context.inFlight - 1), unsuccessful: ({ context }) => context.unsuccessful + 1 }),
     recordFailure: assign({
       failure: ({ event }) => (event.type === 'handshake_failed' ? { stage: event.stage, reason: event.reason } : null),
     }),
   },
 }).createMachine({
   id: 'connection',
-  context: ({ input }) => ({ id: input.id, sni: null, tunnel: false, inFlight: 0, requests: 0, unsuccessful: 0, failure: null }),
+  context: ({ input }) => ({ id: input.id, tunnel: false, failure: null }),
   initial: 'accept',
   on: {
     handshake_failed: { target: '.closed', actions: 'recordFailure' },
@@ -66,7 +70,7 @@ export const connectionMachine = setup({
   states: {
     accept: {
       on: {
-        client_hello_received: { actions: 'recordHello' },
+        client_hello_received: { target: 'accept' },
         policy_selected: { target: 'sniSelected', actions: 'recordPolicy' },
       },
     },
@@ -91,25 +95,18 @@ export const connectionMachine = setup({
     },
     established: {
       on: {
-        origin_bound: { target: 'originBound', actions: 'bindRequest' },
-        request_refused: { actions: 'countRefused' },
-        // A connect failure happens before any binding: the connection stays established.
-        origin_failed: { actions: 'countFailed' },
+        origin_bound: { target: 'originBound' },
+        // Answered by tlsedge (404, 421, 400…) or failed before any origin connection.
+        request_refused: { target: 'established' },
+        origin_failed: { target: 'established' },
       },
     },
     originBound: {
       on: {
-        origin_bound: { actions: 'bindRequest' },
-        request_refused: { actions: 'countRefused' },
-        request_completed: [
-          { guard: 'lastInFlight', target: 'established', actions: 'finishRequest' },
-          { actions: 'finishRequest' },
-        ],
-        origin_failed: [
-          { guard: 'failedUnbound', actions: 'countFailed' },
-          { guard: 'lastInFlight', target: 'established', actions: 'finishFailedRequest' },
-          { actions: 'finishFailedRequest' },
-        ],
+        origin_bound: { target: 'originBound' },
+        request_completed: { target: 'originBound' },
+        request_refused: { target: 'originBound' },
+        origin_failed: { target: 'originBound' },
       },
     },
     closed: { type: 'final' },

@@ -80,7 +80,7 @@ describe('the tour: up --demo, events, replay', { skip: missingTools('curl', 'op
     await new Promise((r) => setTimeout(r, 300));
     const same = await runCli(['replay', '--last', '--state-dir', stateDir]);
     assert.equal(same.code, 0, same.stderr);
-    assert.match(same.stdout, /statechart: accept → handshaking → established → originBound → established → closed/);
+    assert.match(same.stdout, /statechart: accept → handshaking → established → originBound → closed/);
     assert.match(same.stdout, /\nsame\n$/);
 
     // A copy of the demo config with b.localhost's certificate replaced by a new one.

@@ -156,7 +156,7 @@ function edgeScenarios(transport: 'memory' | 'nats', skip: string | false): void
       await httpsGet(edge!.port, 'a.test', '/replay-me', readFileSync(pki.caFile));
       const events = await storedConnection(edge!, (ev) => ev.some((e) => (e.data as { path?: string }).path === '/replay-me'));
       const replay = replayConnection(events);
-      assert.deepEqual(replay.steps.map((s) => s.state), ['accept', 'accept', 'handshaking', 'established', 'originBound', 'established', 'closed']);
+      assert.deepEqual(replay.steps.map((s) => s.state), ['accept', 'accept', 'handshaking', 'established', 'originBound', 'originBound', 'closed']);
       assert.ok(replay.steps.every((s) => !s.ignored));
 
       const same = recheckDecisions(events, edge!.config, fileFingerprints());

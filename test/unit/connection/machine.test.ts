@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createActor } from 'xstate';
-import { connectionMachine, type ConnectionMachineEvent } from '../../../machines/connection/machine.js';
+import { connectionMachine, SELF_TRANSITIONS, type ConnectionMachineEvent } from '../../../machines/connection/machine.js';
 
 function run(events: ConnectionMachineEvent[]): string[] {
   const actor = createActor(connectionMachine, { input: { id: 'c1' } }).start();
@@ -24,14 +24,52 @@ const done = (request: number): ConnectionMachineEvent => ({ type: 'request_comp
 const closed: ConnectionMachineEvent = { type: 'closed', reason: 'client_closed', durationMs: 1, requests: 0, bytesIn: 0, bytesOut: 0, state: 'x' };
 
 describe('connection statechart', () => {
-  it('goes accept → handshaking → established ⇄ originBound → closed for a proxied request', () => {
+  it('goes accept → handshaking → established → originBound → closed for a proxied request', () => {
     const states = run([policy(), completed, bound(1), done(1), closed]);
-    assert.deepEqual(states, ['accept', 'handshaking', 'established', 'originBound', 'established', 'closed']);
+    assert.deepEqual(states, ['accept', 'handshaking', 'established', 'originBound', 'originBound', 'closed']);
   });
 
-  it('stays originBound until the last of several concurrent requests completes (h2)', () => {
-    const states = run([policy(), completed, bound(1), bound(2), done(1), done(2)]);
-    assert.deepEqual(states.slice(-4), ['originBound', 'originBound', 'originBound', 'established']);
+  it('stays originBound across keep-alive and concurrent requests', () => {
+    const states = run([policy(), completed, bound(1), bound(2), done(1), done(2), bound(3)]);
+    assert.deepEqual(states.slice(3), ['originBound', 'originBound', 'originBound', 'originBound', 'originBound']);
+  });
+
+  it('stays established for requests answered before any origin binding (404, 421, connect failure)', () => {
+    const refused: ConnectionMachineEvent = { type: 'request_refused', request: 1, status: 404, reason: 'no_route', host: 'a.test', path: '/' };
+    const states = run([policy(), completed, refused]);
+    assert.equal(states.at(-1), 'established');
+  });
+
+  it('accepts every SELF_TRANSITIONS fact in its state without leaving it (the actor may skip sending them)', () => {
+    const reach: Record<string, ConnectionMachineEvent[]> = {
+      accept: [],
+      tunneling: [policy('127.0.0.1:1')],
+      established: [policy(), completed],
+      originBound: [policy(), completed, bound(1)],
+    };
+    const samples: Record<string, ConnectionMachineEvent> = {
+      client_hello_received: { type: 'client_hello_received', sni: 'a.test' } as ConnectionMachineEvent,
+      tunnel_opened: { type: 'tunnel_opened', backend: '127.0.0.1:1' },
+      origin_bound: bound(2),
+      request_completed: done(2),
+      request_refused: { type: 'request_refused', request: 3, status: 421, reason: 'misdirected', host: 'b.test', path: '/' },
+      origin_failed: { type: 'origin_failed', request: 4, status: 502, reason: 'connect_refused', origin: 'http://o', message: 'x' } as ConnectionMachineEvent,
+    };
+    let checked = 0;
+    for (const [state, facts] of Object.entries(SELF_TRANSITIONS)) {
+      for (const fact of facts!) {
+        const actor = createActor(connectionMachine, { input: { id: 'c1' } }).start();
+        for (const e of reach[state]!) actor.send(e);
+        assert.equal(actor.getSnapshot().value, state);
+        const event = samples[fact]!;
+        assert.equal(actor.getSnapshot().can(event), true, `${fact} is accepted in ${state}`);
+        actor.send(event);
+        assert.equal(actor.getSnapshot().value, state, `${fact} leaves ${state} unchanged`);
+        actor.stop();
+        checked++;
+      }
+    }
+    assert.equal(checked, 8);
   });
 
   it('enters tunneling for a tunnel policy and never handshakes', () => {
