@@ -45,6 +45,8 @@ export class NativeEngine {
   private readonly servers = new Map<string, ServerEntry>();
   /** Connections handed to a server and not yet secure or failed, by TCP 4-tuple. */
   private readonly pending = new Map<string, NativeHandshakeCallbacks>();
+  /** What each accepted raw socket registered (a closed socket no longer knows its peer address). */
+  private readonly registered = new WeakMap<Socket, { key: string; callbacks: NativeHandshakeCallbacks }>();
   readonly keys = new KeyMaterialStore();
 
   constructor(private readonly options: NativeEngineOptions) {}
@@ -107,12 +109,23 @@ export class NativeEngine {
     const server = this.serverFor(policy, variant);
     const key = tupleKey(socket);
     this.pending.set(key, callbacks);
+    this.registered.set(socket, { key, callbacks });
     socket.unshift(peeked);
     server.emit('connection', socket);
   }
 
+  /** Drops a connection's pending entry; call it when the socket closes. */
   forget(socket: Socket): void {
-    this.pending.delete(tupleKey(socket));
+    const entry = this.registered.get(socket);
+    if (!entry) return;
+    this.registered.delete(socket);
+    // Only our own entry: a client reusing the 4-tuple (RST, no TIME_WAIT) may have registered again.
+    if (this.pending.get(entry.key) === entry.callbacks) this.pending.delete(entry.key);
+  }
+
+  /** Handshakes handed to a server and not yet secure, failed or forgotten (should track open connections). */
+  pendingHandshakes(): number {
+    return this.pending.size;
   }
 
   close(): void {

@@ -140,4 +140,25 @@ describe('fuzzed ClientHellos against a running proxy', () => {
     const res = await httpsGet(port, 'a.test', '/after-fuzz', readFileSync(pki.caFile));
     assert.equal(res.status, 200);
   });
+
+  it('forgets handshakes whose client resets mid-handshake (regression: a closed socket lost its 4-tuple key and leaked every such connection)', async () => {
+    const hello = await captureHello();
+    const port = proxy.proxy.listeners[0]!.port;
+    const closedBefore = events.filter((e) => e.type === 'tlsedge.connection.closed').length;
+    await Promise.all(
+      Array.from({ length: 60 }, () =>
+        new Promise<void>((resolve) => {
+          const s = netConnect(port, '127.0.0.1', () => s.write(hello));
+          // The server answers with its flight; the client resets instead of finishing.
+          s.once('data', () => s.resetAndDestroy());
+          s.on('error', () => {});
+          s.on('close', () => resolve());
+        }),
+      ),
+    );
+    const deadline = Date.now() + 5000;
+    while (events.filter((e) => e.type === 'tlsedge.connection.closed').length < closedBefore + 60 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    assert.equal(proxy.proxy.activeConnections(), 0);
+    assert.equal(proxy.proxy.native.pendingHandshakes(), 0);
+  });
 });
