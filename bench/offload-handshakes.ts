@@ -7,13 +7,14 @@
 // Load: bench/tools/tls-load.c (wolfSSL, built on first use; needs gcc and libwolfssl-dev): full
 // handshakes, no session reuse, no certificate checks — about half the CPU of an OpenSSL 3 client
 // per handshake, so the load generator is cheaper than either server.
-// Placement (2 cores): each server runs in its own process whose event-loop thread is pinned to
-// core 0 and whose other threads (libuv's pool, V8's helpers) to core 1, next to tls-load. node:tls
-// signs on its event loop; the offload engine signs RSA on libuv's pool — the second core — and
-// ECDSA inline (a pool round trip costs as much as a P-256 signature). Server CPU is read from
-// /proc for all the server's threads, so signing off the loop still counts.
+// Placement (2 cores): each server runs in its own process pinned to core 0 — except libuv's
+// thread pool, which goes to core 1 next to tls-load. node:tls signs on its event loop; the offload
+// engine signs RSA on libuv's pool — the second core — and ECDSA inline (a pool round trip costs as
+// much as a P-256 signature). V8's GC helpers stay with the event loop: on a busy core they would
+// make the loop wait for them. Server CPU is read from /proc for all the server's threads, so
+// signing off the loop still counts. BENCH_PIN=none leaves the servers' threads to the scheduler.
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { X509Certificate, createPrivateKey, randomBytes } from 'node:crypto';
+import { X509Certificate, createPrivateKey, pbkdf2, randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer as createTlsServer } from 'node:tls';
@@ -48,7 +49,7 @@ async function main(): Promise<void> {
   tlsLoadBinary();
   const dir = tempDir('tlsedge-bench-hs-');
   const keys = [material(dir, 'ecdsa-p256', ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256']), material(dir, 'rsa-2048', ['-newkey', 'rsa:2048'])];
-  console.log(`full TLS 1.3 handshakes (X25519), wolfSSL tls-load ×${CONCURRENCY} on core ${HELPER_CORE}; server event loop on core ${LOOP_CORE}, its other threads on core ${HELPER_CORE}; ${ROUNDS} round(s) × ${SECONDS}s, engines interleaved`);
+  console.log(`full TLS 1.3 handshakes (X25519), wolfSSL tls-load ×${CONCURRENCY} on core ${HELPER_CORE}; servers on core ${LOOP_CORE}, their libuv pool on core ${HELPER_CORE}; ${ROUNDS} round(s) × ${SECONDS}s, engines interleaved`);
   for (const key of keys) {
     const samples: Record<Engine, Sample[]> = { native: [], offload: [] };
     for (let round = 0; round < ROUNDS; round++) {
@@ -73,10 +74,9 @@ function material(dir: string, name: string, newKey: string[]): string {
 async function measure(engine: Engine, key: string, dir: string): Promise<Sample> {
   const server = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), 'serve', engine, join(dir, key)], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
-    const port = await readyPort(server);
-    await pinThreads(server.pid!);
-    await tlsLoad(HELPER_CORE, { port, sni: 'example.test', concurrency: CONCURRENCY, seconds: 1 }); // warm up (JIT, pools)
-    await pinThreads(server.pid!); // again: libuv's pool threads start on first use, on the loop's core
+    const { port, pool } = await readyPort(server);
+    if (process.env.BENCH_PIN !== 'none') await pinThreads(server.pid!, pool);
+    await tlsLoad(HELPER_CORE, { port, sni: 'example.test', concurrency: CONCURRENCY, seconds: 3 }); // warm up (JIT)
     const { result, cpu } = await measureCpu(server.pid!, () => tlsLoad(HELPER_CORE, { port, sni: 'example.test', concurrency: CONCURRENCY, seconds: SECONDS }));
     return { rate: result.rate, handshakes: result.handshakes, failures: result.failures, serverCpu: cpu, clientCpu: result.clientCpuSeconds };
   } finally {
@@ -85,23 +85,22 @@ async function measure(engine: Engine, key: string, dir: string): Promise<Sample
   }
 }
 
-function readyPort(server: ChildProcess): Promise<number> {
+function readyPort(server: ChildProcess): Promise<{ port: number; pool: number[] }> {
   return new Promise((resolve, reject) => {
     let out = '';
     server.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      const m = /ready (\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
+      const m = /ready (\d+) pool=([\d,]*)/.exec(out);
+      if (m) resolve({ port: Number(m[1]), pool: m[2]!.split(',').filter(Boolean).map(Number) });
     });
     server.once('exit', (code) => reject(new Error(`server exited (${code}) before it was ready: ${out}`)));
   });
 }
 
-/** Event loop (the main thread, tid = pid) on LOOP_CORE, every other thread of the server on HELPER_CORE. */
-async function pinThreads(pid: number): Promise<void> {
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    await run('taskset', ['-p', '-c', String(Number(tid) === pid ? LOOP_CORE : HELPER_CORE), tid]);
-  }
+/** Every thread of the server on LOOP_CORE, then libuv's pool threads on HELPER_CORE. */
+async function pinThreads(pid: number, pool: number[]): Promise<void> {
+  await run('taskset', ['-a', '-p', '-c', String(LOOP_CORE), String(pid)]);
+  for (const tid of pool) await run('taskset', ['-p', '-c', String(HELPER_CORE), String(tid)]);
 }
 
 function median(values: number[]): number {
@@ -126,6 +125,9 @@ function row(label: string, samples: Sample[]): string {
 
 /** The server process: one engine, one key, answering full handshakes on a loopback port. */
 async function serve(engine: Engine, base: string): Promise<void> {
+  // tsx turns source maps on; the product runs compiled JS without them, where an Error (a write to
+  // a socket the client already reset) does not cost a source-mapped stack trace.
+  process.setSourceMapsEnabled(false);
   const certPem = readFileSync(`${base}.pem`, 'utf8');
   const keyPem = readFileSync(`${base}.key`, 'utf8');
   let port: number;
@@ -155,7 +157,17 @@ async function serve(engine: Engine, base: string): Promise<void> {
   }
   // A clean exit on SIGTERM, so `node --cpu-prof` writes its profile.
   process.on('SIGTERM', () => process.exit(0));
-  process.stdout.write(`ready ${port}\n`);
+  // libuv's pool threads are the ones that work while the pool runs a burst of jobs (threads have
+  // no names, and the pool may already exist: tsx reads files through it).
+  const cpuOf = (tid: string) => {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(f[11]) + Number(f[12]);
+  };
+  const before = new Map(readdirSync('/proc/self/task').map((t) => [t, cpuOf(t)]));
+  await Promise.all(Array.from({ length: 32 }, () => new Promise((r) => pbkdf2('x', 'y', 60_000, 32, 'sha256', r))));
+  const pool = readdirSync('/proc/self/task').filter((t) => t !== String(process.pid) && cpuOf(t) - (before.get(t) ?? 0) >= 2);
+  process.stdout.write(`ready ${port} pool=${pool.join(',')}\n`);
 }
 
 if (process.argv[2] === 'serve') {

@@ -4,6 +4,7 @@ import { createSecureContext } from 'node:tls';
 import { loadConfigFile, proxyConfigProblem } from '../adapters/config/load.js';
 import { KeyMaterialStore } from '../adapters/tls/native/key-material.js';
 import { CliError } from './errors.js';
+import { OffloadPolicies, configUsesOffload } from '../actors/proxy/offload-policy.js';
 
 export async function runConfigCheck(file: string): Promise<void> {
   const config = await loadConfigFile(file);
@@ -19,6 +20,14 @@ export async function runConfigCheck(file: string): Promise<void> {
     } catch (err) {
       const msg = (err as Error).message;
       problems.push(/key values mismatch/i.test(msg) ? `certificates[${cert.index}] (${cert.id}): the key does not belong to the certificate` : msg);
+    }
+  }
+  // Offload names (engine: offload, signer-held keys): chains, key/certificate pairs, TLS 1.3 rules.
+  if (configUsesOffload(config)) {
+    try {
+      new OffloadPolicies(config, undefined).prepare();
+    } catch (err) {
+      problems.push((err as Error).message);
     }
   }
   if (problems.length) throw new CliError(`${config.file}: ${problems.length} problem(s):\n  ${problems.join('\n  ')}`, 2);

@@ -1,6 +1,7 @@
 // The engine's CryptoProvider on node:crypto (OpenSSL): hashes, HMAC, the three TLS 1.3 AEADs,
 // X25519/P-256/P-384 key exchange, and CertificateVerify/chain verification for client auth.
-// Ephemeral keys are derived from `random(…, 'key_share')`, so a seeded source reproduces traces.
+// With a seeded random source ephemeral keys are derived from `random(…, 'key_share')` (RFC 8448
+// traces); with the CSPRNG, X25519 pairs are made ahead on libuv's pool and small draws are pooled.
 import {
   createCipheriv,
   createDecipheriv,
@@ -10,7 +11,9 @@ import {
   createPrivateKey,
   createPublicKey,
   diffieHellman,
+  generateKeyPair,
   randomBytes,
+  randomFillSync,
   type CipherGCMTypes,
   type ECDH,
   type Hash,
@@ -28,17 +31,42 @@ export interface NodeCryptoProviderOptions {
 
 const X25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
 
+/** Small random draws (randoms, nonces, ticket age_add) come from one CSPRNG fill of this many bytes. */
+const RANDOM_POOL_BYTES = 4096;
+/** X25519 key pairs generated ahead on libuv's pool: the event loop then only agrees (see x25519()). */
+const X25519_STOCK = 64;
+
 export class NodeCryptoProvider implements CryptoProvider {
-  private readonly source: (length: number, purpose: RandomPurpose) => Uint8Array;
+  private readonly source: ((length: number, purpose: RandomPurpose) => Uint8Array) | undefined;
+  private readonly pool = Buffer.alloc(RANDOM_POOL_BYTES);
+  private poolOffset = RANDOM_POOL_BYTES;
+  private readonly x25519Stock: Array<{ privateKey: KeyObject; publicKey: KeyObject }> = [];
+  private x25519Refilling = 0;
 
   constructor(options: NodeCryptoProviderOptions = {}) {
-    this.source = options.random ?? ((n) => randomBytes(n));
+    this.source = options.random;
   }
 
   random(length: number, purpose: RandomPurpose): Uint8Array {
+    if (!this.source) return this.pooledRandom(length);
     const bytes = this.source(length, purpose);
     if (bytes.length !== length) throw new Error(`random source returned ${bytes.length} bytes for ${purpose}, wanted ${length}`);
     return bytes;
+  }
+
+  /** A fresh copy of unused CSPRNG bytes: one randomFillSync per 4 KiB instead of one call per draw. */
+  private pooledRandom(length: number): Uint8Array {
+    if (length > RANDOM_POOL_BYTES / 8) return new Uint8Array(randomBytes(length));
+    if (this.poolOffset + length > RANDOM_POOL_BYTES) {
+      randomFillSync(this.pool);
+      this.poolOffset = 0;
+    }
+    const out = new Uint8Array(length);
+    out.set(this.pool.subarray(this.poolOffset, this.poolOffset + length));
+    // Never hand out the same bytes twice, even to the same caller.
+    this.pool.fill(0, this.poolOffset, this.poolOffset + length);
+    this.poolOffset += length;
+    return out;
   }
 
   hash(alg: HashName, data: Uint8Array): Uint8Array {
@@ -83,9 +111,17 @@ export class NodeCryptoProvider implements CryptoProvider {
   }
 
   private x25519(): KeyShare {
-    // Any 32 bytes are a valid X25519 private key (RFC 7748 clamps them).
-    const privateKey = x25519PrivateKey(this.random(32, 'key_share'));
-    const publicKey = new Uint8Array(Buffer.from(createPublicKey(privateKey).export({ format: 'jwk' }).x!, 'base64url'));
+    let privateKey: KeyObject;
+    let publicKey: Uint8Array;
+    const ready = this.source ? undefined : this.takeX25519();
+    if (ready) {
+      privateKey = ready.privateKey;
+      publicKey = new Uint8Array(Buffer.from(ready.publicKey.export({ format: 'jwk' }).x!, 'base64url'));
+    } else {
+      // Any 32 bytes are a valid X25519 private key (RFC 7748 clamps them); seeded sources go this way.
+      privateKey = x25519PrivateKey(this.random(32, 'key_share'));
+      publicKey = new Uint8Array(Buffer.from(createPublicKey(privateKey).export({ format: 'jwk' }).x!, 'base64url'));
+    }
     return {
       group: NamedGroup.x25519,
       publicKey,
@@ -101,6 +137,26 @@ export class NodeCryptoProvider implements CryptoProvider {
         return shared.some((b) => b !== 0) ? new Uint8Array(shared) : undefined;
       },
     };
+  }
+
+  /**
+   * A key pair generated ahead of time on libuv's thread pool (generateKeyPair), so the event loop
+   * does not pay for key generation during a handshake; the stock refills in the background. Each
+   * pair is used once. Undefined while the stock is empty (the caller generates one inline).
+   */
+  private takeX25519(): { privateKey: KeyObject; publicKey: KeyObject } | undefined {
+    const pair = this.x25519Stock.pop();
+    if (this.x25519Stock.length < X25519_STOCK / 2 && this.x25519Refilling === 0) {
+      const wanted = X25519_STOCK - this.x25519Stock.length;
+      this.x25519Refilling = wanted;
+      for (let i = 0; i < wanted; i++) {
+        generateKeyPair('x25519', {}, (err, publicKey, privateKey) => {
+          this.x25519Refilling--;
+          if (!err && this.x25519Stock.length < X25519_STOCK) this.x25519Stock.push({ privateKey, publicKey });
+        });
+      }
+    }
+    return pair;
   }
 
   private ecdhe(group: number, curve: string, size: number): KeyShare {

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
@@ -158,9 +158,32 @@ describe('the offload engine in the embedded edge', { skip: missingTools('openss
     assert.match(answer, /^HTTP\/1\.1 200 .*origin GET r\.test \/node/s);
   });
 
+  it('takes KeyUpdates from the client both ways (s_client k and K) between keep-alive requests', async () => {
+    const request = (path: string, close = false) => `GET ${path} HTTP/1.1\nHost: a.test\n${close ? 'Connection: close\n' : ''}\n`;
+    const run = await runClient(
+      'openssl',
+      ['s_client', '-connect', `127.0.0.1:${port}`, '-servername', 'a.test', '-tls1_3', '-CAfile', pki.caFile, '-crlf'],
+      [
+        { waitFor: 'Verify return code: 0 (ok)' },
+        { send: request('/ku1') },
+        { waitFor: '/ku1' },
+        { send: 'k\n' },
+        { waitFor: 'KEYUPDATE' },
+        { send: request('/ku2') },
+        { waitFor: '/ku2' },
+        // s_client takes one stdin read as one command: let K finish before the next request.
+        { send: 'K\n' },
+        { waitFor: /KEYUPDATE[\s\S]*KEYUPDATE/ },
+        { send: request('/ku3', true) },
+        { waitFor: `origin GET a.test /ku3` },
+      ],
+      20_000,
+    );
+    assert.match(run.output, /origin GET a\.test \/ku1[\s\S]*\/ku2[\s\S]*\/ku3/);
+  });
+
   it('moves large bodies both ways through the proxy', async () => {
     const big = join(dir, 'big.bin');
-    const { writeFileSync } = await import('node:fs');
     writeFileSync(big, randomBytes(6 * 1024 * 1024));
     for (const flag of ['--http1.1', '--http2']) {
       const r = await curl(port, 'a.test', pki.caFile, '/upload', [flag, '--data-binary', `@${big}`, '-o', '/dev/null', '-w', '%{http_code} %{size_upload}']);
