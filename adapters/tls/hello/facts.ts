@@ -36,18 +36,17 @@ export interface HelloFacts {
 const KEY_NAME_BYTES = 16;
 
 export function helloFacts(hello: ClientHello, records: number): HelloFacts {
-  const versions = offeredVersions(hello);
-  const max = versions.length ? Math.max(...versions) : hello.legacyVersion;
+  const shape = shapeFacts(hello);
   return {
     sni: hello.serverName ?? null,
     alpn: [...(hello.alpn ?? [])],
-    maxVersion: versionLabel(max),
-    versions: versions.map(versionLabel),
-    offersTls13: versions.includes(ProtocolVersion.TLS1_3),
-    cipherSuites: hello.cipherSuites.filter((c) => !isGrease(c)).map((c) => nameOf(CipherSuite, c)),
-    groups: (hello.supportedGroups ?? []).filter((g) => !isGrease(g)).map((g) => nameOf(NamedGroup, g)),
-    keyShareGroups: (hello.keyShares ?? []).filter((k) => !isGrease(k.group)).map((k) => nameOf(NamedGroup, k.group)),
-    signatureAlgorithms: (hello.signatureAlgorithms ?? []).filter((s) => !isGrease(s)).map((s) => nameOf(SignatureScheme, s)),
+    maxVersion: shape.maxVersion,
+    versions: shape.versions,
+    offersTls13: shape.offersTls13,
+    cipherSuites: shape.cipherSuites,
+    groups: shape.groups,
+    keyShareGroups: shape.keyShareGroups,
+    signatureAlgorithms: shape.signatureAlgorithms,
     sessionIdLength: hello.legacySessionId.length,
     sessionTicket: {
       present: hello.sessionTicket !== undefined && hello.sessionTicket.length > 0,
@@ -58,10 +57,61 @@ export function helloFacts(hello: ClientHello, records: number): HelloFacts {
       .filter((i) => i.identity.length >= KEY_NAME_BYTES)
       .map((i) => hex(i.identity.subarray(0, KEY_NAME_BYTES))),
     earlyData: hello.earlyData,
-    ja4: ja4(hello),
+    ja4: shape.ja4,
     records,
     bytes: hello.raw.length,
   };
+}
+
+/** The facts that depend only on what kind of client this is, not on this connection. */
+type ShapeFacts = Pick<HelloFacts, 'maxVersion' | 'versions' | 'offersTls13' | 'cipherSuites' | 'groups' | 'keyShareGroups' | 'signatureAlgorithms' | 'ja4'>;
+
+// Clients of one kind send the same shape on every connection (GREASE values and Chrome's extension
+// order aside), so JA4 and the name lists are computed once per shape: on the accept path they
+// cost more than the rest of the ClientHello parse. Bounded: an attacker can vary shapes freely.
+const shapes = new Map<string, Readonly<ShapeFacts>>();
+const MAX_SHAPES = 4096;
+
+function shapeFacts(hello: ClientHello): Readonly<ShapeFacts> {
+  const key = shapeKey(hello);
+  let shape = shapes.get(key);
+  if (!shape) {
+    shape = computeShape(hello);
+    if (shapes.size >= MAX_SHAPES) shapes.clear();
+    shapes.set(key, shape);
+  }
+  return shape;
+}
+
+/** Everything the shape facts depend on; GREASE normalised, extension types sorted (JA4 sorts them too). */
+function shapeKey(hello: ClientHello): string {
+  const types: number[] = [];
+  for (const e of hello.extensions) if (!isGrease(e.type)) types.push(e.type);
+  types.sort((a, b) => a - b);
+  return `${hello.legacyVersion}|${ungreased(hello.cipherSuites)}|${types.join(',')}|${ungreased(hello.supportedVersions)}|${ungreased(hello.supportedGroups)}|${ungreased(hello.keyShares?.map((k) => k.group))}|${ungreased(hello.signatureAlgorithms)}|${hello.alpn?.[0] ?? ''}`;
+}
+
+function ungreased(values: readonly number[] | undefined): string {
+  if (!values) return '-';
+  let out = '';
+  for (const v of values) out += isGrease(v) ? 'g,' : `${v},`;
+  return out;
+}
+
+function computeShape(hello: ClientHello): Readonly<ShapeFacts> {
+  const versions = offeredVersions(hello);
+  const max = versions.length ? Math.max(...versions) : hello.legacyVersion;
+  // Frozen: every connection of this shape shares these arrays.
+  return Object.freeze({
+    maxVersion: versionLabel(max),
+    versions: Object.freeze(versions.map(versionLabel)) as string[],
+    offersTls13: versions.includes(ProtocolVersion.TLS1_3),
+    cipherSuites: Object.freeze(hello.cipherSuites.filter((c) => !isGrease(c)).map((c) => nameOf(CipherSuite, c))) as string[],
+    groups: Object.freeze((hello.supportedGroups ?? []).filter((g) => !isGrease(g)).map((g) => nameOf(NamedGroup, g))) as string[],
+    keyShareGroups: Object.freeze((hello.keyShares ?? []).filter((k) => !isGrease(k.group)).map((k) => nameOf(NamedGroup, k.group))) as string[],
+    signatureAlgorithms: Object.freeze((hello.signatureAlgorithms ?? []).filter((s) => !isGrease(s)).map((s) => nameOf(SignatureScheme, s))) as string[],
+    ja4: ja4(hello),
+  });
 }
 
 /** Versions the client offers: supported_versions without GREASE, else legacy_version (RFC 8446 §4.2.1). */

@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { helloFacts } from '../../../../adapters/tls/hello/facts.js';
+import { ja4 } from '../../../../adapters/tls/hello/ja4.js';
+import { decodeClientHello } from '../../../../adapters/tls/wire/client-hello.js';
+import { CipherSuite, NamedGroup, ProtocolVersion } from '../../../../adapters/tls/wire/enums.js';
+import { buildHello } from '../support/hello-builder.js';
+
+const decode = (o: Parameters<typeof buildHello>[0]) => decodeClientHello(buildHello(o));
+
+describe('ClientHello facts', () => {
+  it('shares per-client facts between connections but keeps each connection’s own (SNI, ALPN, session id)', () => {
+    const a = helloFacts(decode({ serverName: 'a.test', alpn: ['h2', 'http/1.1'], sessionId: new Uint8Array(32) }), 1);
+    const b = helloFacts(decode({ serverName: 'b.test', alpn: ['h2'], sessionId: new Uint8Array(0) }), 2);
+    assert.deepEqual([a.sni, b.sni], ['a.test', 'b.test']);
+    assert.deepEqual([a.alpn, b.alpn], [['h2', 'http/1.1'], ['h2']]);
+    assert.deepEqual([a.sessionIdLength, b.sessionIdLength, a.records, b.records], [32, 0, 1, 2]);
+    assert.deepEqual(a.cipherSuites, b.cipherSuites);
+    assert.ok(Object.isFrozen(a.cipherSuites), 'shared lists cannot be changed by one consumer for all');
+  });
+
+  it('computes the same JA4 through the shape cache as directly, for every shape it sees', () => {
+    const shapes = [
+      { serverName: 'x.test', alpn: ['h2'] },
+      { serverName: 'x.test', alpn: ['http/1.1'] },
+      { alpn: ['h2'] },
+      { serverName: 'x.test', suites: [0x0a0a, CipherSuite.TLS_AES_128_GCM_SHA256] },
+      { serverName: 'x.test', suites: [0x1a1a, CipherSuite.TLS_AES_128_GCM_SHA256] },
+      { serverName: 'x.test', versions: [ProtocolVersion.TLS1_3, ProtocolVersion.TLS1_2], groups: [NamedGroup.secp384r1] },
+    ];
+    for (const o of shapes) {
+      const hello = decode(o);
+      assert.equal(helloFacts(hello, 1).ja4, ja4(hello), JSON.stringify(o));
+      assert.equal(helloFacts(decode(o), 1).ja4, ja4(hello), 'second connection of the same shape');
+    }
+  });
+});
