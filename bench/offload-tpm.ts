@@ -12,11 +12,12 @@
 // Both servers run on core 0 — except the threads a process creates after Node's start-up ones
 // (tlsedge: the signer's PKCS#11 worker threads, which spend ~5–10 ms of CPU in tpm2-pkcs11 per
 // signature, and libuv's pool; node:tls has none busy), moved to core 1: signing uses the second
-// core. wrk (4 keep-alive connections, 100 B responses from an nginx origin), tls-load (32
-// concurrent full handshakes of the TPM name), nginx, swtpm and tpm2-abrmd share core 1. Each round measures the keep-alive latency alone, then
-// with the TPM handshakes in flight. The TPM serialises signatures (swtpm: ~5–20 ms each here).
+// core. tls-load's paced mode (4 keep-alive connections, BENCH_RATE=500 requests/s of 100 B
+// responses from an nginx origin; latency from each request's scheduled time), tls-load (32
+// concurrent full handshakes of the TPM name), nginx, swtpm and tpm2-abrmd share core 1. Each round
+// warms up, measures the keep-alive latency alone, then with the TPM handshakes in flight. The TPM serialises signatures (swtpm: ~5–20 ms each here).
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { join } from 'node:path';
@@ -26,7 +27,7 @@ import { promisify } from 'node:util';
 import { createDevCa, issueDevCertificate } from '../adapters/x509/dev-pki.js';
 import { measureCpu } from './support/cpu.js';
 import { startNginx } from './support/nginx.js';
-import { benchRoot, requireTool, tlsLoad, tlsLoadBinary, wrk, type HandshakeLoad, type WrkResult } from './support/tools.js';
+import { benchRoot, pacedLatency, requireTool, tlsLoad, tlsLoadBinary, wrk, type HandshakeLoad, type PacedLatency } from './support/tools.js';
 import { freePort, tempDir, waitForPort } from '../test/support/processes.js';
 import { startTpm, type TpmToken } from '../test/support/tpm.js';
 
@@ -35,6 +36,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const SERVER_CORE = 0;
 const LOAD_CORE = 1;
 const IN_FLIGHT = 32;
+/** Keep-alive requests per second on the other name (4 connections), paced. */
+const PACED_RATE = Number(process.env.BENCH_RATE ?? 500);
 const ENGINE_SO = '/usr/lib/x86_64-linux-gnu/engines-3/pkcs11.so';
 const repo = join(benchRoot, '..');
 const run = promisify(execFile);
@@ -42,8 +45,8 @@ const run = promisify(execFile);
 type Kind = 'tlsedge offload (signer actor)' | 'node:tls + OpenSSL pkcs11 engine';
 
 interface Sample {
-  alone: WrkResult;
-  loaded: WrkResult;
+  alone: PacedLatency;
+  loaded: PacedLatency;
   tpm: HandshakeLoad;
   serverCpu: number;
 }
@@ -112,15 +115,18 @@ async function bench(dir: string, tpm: TpmToken): Promise<void> {
         try {
           await waitForPort(port, '127.0.0.1', 60_000);
           const url = `https://127.0.0.1:${port}/100b`;
-          await wrk(LOAD_CORE, { url, host: 'ka.test', connections: 4, seconds: 1 }); // warm up
+          await wrk(LOAD_CORE, { url, host: 'ka.test', connections: 4, seconds: 3 }); // warm up: JIT, first key activation
           await tlsLoad(LOAD_CORE, { port, sni: 'tpm.test', concurrency: 4, seconds: 2 }); // token sessions, JIT
           // Signing uses the second core: every thread created after Node's own start-up threads (the
           // signer's worker threads, libuv's pool) moves to core 1; node:tls signs on its event loop.
           const moved = await pinLateThreads(server.pid!);
           process.stderr.write(`  threads moved to core ${LOAD_CORE}: ${moved}\n`);
-          const alone = await wrk(LOAD_CORE, { url, host: 'ka.test', connections: 4, seconds: SECONDS });
+          // Keep-alive latency at a fixed rate (PACED_RATE): how responsive the process stays, not how
+          // fast it queues under a saturating client.
+          const paced = { port, sni: 'ka.test', path: '/100b', connections: 4, rate: PACED_RATE, seconds: SECONDS };
+          const alone = await pacedLatency(LOAD_CORE, paced);
           const pid = server.pid!;
-          const measured = await measureCpu(pid, () => Promise.all([wrk(LOAD_CORE, { url, host: 'ka.test', connections: 4, seconds: SECONDS }), tlsLoad(LOAD_CORE, { port, sni: 'tpm.test', concurrency: IN_FLIGHT, seconds: SECONDS })]));
+          const measured = await measureCpu(pid, () => Promise.all([pacedLatency(LOAD_CORE, paced), tlsLoad(LOAD_CORE, { port, sni: 'tpm.test', concurrency: IN_FLIGHT, seconds: SECONDS })]));
           const [loaded, tpmLoad] = measured.result;
           const list = results.get(kind) ?? [];
           list.push({ alone, loaded, tpm: tpmLoad, serverCpu: measured.cpu });
@@ -153,7 +159,11 @@ function startTlsedge(dir: string, port: number, originPort: number, signer: obj
       origins: [{ match: { path_prefix: '/' }, to: `http://127.0.0.1:${originPort}` }],
     }),
   );
-  return spawn('taskset', ['-c', String(SERVER_CORE), process.execPath, '--import', 'tsx', join(repo, 'cli', 'main.ts'), 'up', '--config', config, '--state-dir', join(dir, `state-${port}`)], {
+  // The built CLI, as operators run it (tsx's source maps make every error stack costly).
+  const compiled = join(repo, 'dist', 'cli', 'main.js');
+  if (!existsSync(compiled)) throw new Error('dist/ is missing: run `npm run build` first (the benchmark measures the built CLI)');
+  const profile = process.env.BENCH_PROFILE_DIR ? [`--cpu-prof`, `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
+  return spawn('taskset', ['-c', String(SERVER_CORE), process.execPath, ...profile, compiled, 'up', '--config', config, '--state-dir', join(dir, `state-${port}`)], {
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...env, TLSEDGE_LOG_LEVEL: 'warn' },
   });

@@ -86,3 +86,25 @@ export async function wrk(core: number, args: { url: string; host: string; conne
     latencyP99Ms: ms(/99%\s+([\d.]+)(us|ms|s)/),
   };
 }
+
+export interface PacedLatency {
+  requests: number;
+  /** Requests per second actually completed. */
+  rate: number;
+  latencyP50Ms: number;
+  latencyP90Ms: number;
+  latencyP99Ms: number;
+  latencyMaxMs: number;
+  failures: number;
+}
+
+/**
+ * Keep-alive requests at a fixed rate (open loop: latency counted from each request's scheduled
+ * time, so a stalled server is charged for the requests it delayed). Unlike wrk, which keeps the
+ * server saturated and so measures queueing, this measures how responsive the server stays.
+ */
+export async function pacedLatency(core: number, args: { port: number; sni: string; path: string; connections: number; rate: number; seconds: number }): Promise<PacedLatency> {
+  const { stdout } = await run('taskset', ['-c', String(core), tlsLoadBinary(), '--port', String(args.port), '--sni', args.sni, '--concurrency', String(args.connections), '--seconds', String(args.seconds), '--request', args.path, '--rate', String(args.rate)]);
+  const r = JSON.parse(stdout) as { requests: number; measured: number; failures: number; seconds: number; p50Ms: number; p90Ms: number; p99Ms: number; maxMs: number };
+  return { requests: r.requests, rate: r.requests / r.seconds, latencyP50Ms: r.p50Ms, latencyP90Ms: r.p90Ms, latencyP99Ms: r.p99Ms, latencyMaxMs: r.maxMs, failures: r.failures };
+}

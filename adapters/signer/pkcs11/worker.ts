@@ -1,5 +1,6 @@
 // Piscina worker for one PKCS#11 signer: every module call of that signer runs here, off the
 // event loop. Each thread keeps its own session; results are tagged (no classes cross threads).
+import { setPriority } from 'node:os';
 import { workerData } from 'piscina';
 import { SignerError, type TaskResult } from '../errors.js';
 import type { SchemeName } from '../schemes.js';
@@ -17,6 +18,21 @@ export type Pkcs11Task =
 
 export interface Pkcs11WorkerData {
   token: TokenConfig;
+}
+
+/** Nice value of PKCS#11 worker threads (0 normal … 19 lowest). */
+export const WORKER_NICE = 10;
+
+// A slow token's library (tpm2-pkcs11: 5–10 ms of CPU per signature) must not take the core from
+// the proxy's event loop. On Linux the nice value is per thread and setpriority(PRIO_PROCESS, 0)
+// changes only the calling thread (setpriority(2), NOTES), so this lowers this worker alone; on
+// other systems it would renice the whole process, so it is Linux-only.
+if (process.platform === 'linux') {
+  try {
+    setPriority(0, WORKER_NICE);
+  } catch {
+    // not permitted (e.g. RLIMIT_NICE): run at normal priority
+  }
 }
 
 const token = new Pkcs11Token((workerData as Pkcs11WorkerData).token);
