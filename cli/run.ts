@@ -6,6 +6,7 @@ import { createLogger } from '../adapters/log/logger.js';
 import { actorKinds } from '../actors/system/actor-kinds.js';
 import { buildRuntime } from '../actors/system/build-runtime.js';
 import { CliError } from './errors.js';
+import { stopOnSignals } from './shutdown.js';
 
 export async function runActor(kind: string, options: { config: string; admin?: string }): Promise<void> {
   const actorKind = actorKinds[kind];
@@ -35,20 +36,11 @@ export async function runActor(kind: string, options: { config: string; admin?: 
   }
   log.info(`${kind} running`, { node: built.runtime.nodeId, bus: config.bus.url });
   const running = actor;
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info(`${signal}: stopping`);
-    const force = setTimeout(() => process.exit(1), 10_000);
-    force.unref();
+  stopOnSignals(log, async () => {
     await admin?.close();
     await running.stop();
     await built.close();
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
+  });
 }
 
 function parseAddress(value: string): { host: string; port: number } {

@@ -9,6 +9,7 @@ import { writeDemoConfig } from './demo/config.js';
 import { startDemoOrigin, type DemoOrigin } from './demo/origin.js';
 import { DEMO_NAMES, ensureDemoPki } from './demo/pki.js';
 import { DEFAULT_STATE_DIR, removeInstance, writeInstance } from './instance.js';
+import { stopOnSignals } from './shutdown.js';
 
 export interface UpOptions {
   config?: string;
@@ -74,18 +75,9 @@ export async function runUp(options: UpOptions): Promise<void> {
   }
   out('Press Ctrl-C to stop.');
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info(`${signal}: stopping`);
-    const force = setTimeout(() => process.exit(1), 10_000);
-    force.unref();
+  stopOnSignals(log, async () => {
     await system.stop();
     await origin?.close();
     removeInstance(stateDir, process.pid);
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
+  });
 }
