@@ -110,7 +110,9 @@ class Resumption implements ProxyResumption {
   ) {
     this.config = runtime.config;
     const fleetKey = loadFleetKey(this.config.fleetKeyFile);
-    if (fleetKey.origin === 'ephemeral') runtime.log.warn('no fleet_key_file: sealing with a key that lives only in this process (fine embedded; required for a fleet)');
+    // Embedded (memory bus): nothing leaves the process, so a process-local key is right; over NATS the
+    // config loader already requires fleet_key_file.
+    if (fleetKey.origin === 'ephemeral') runtime.log[runtime.bus.transport === 'memory' ? 'debug' : 'warn']('no fleet_key_file: sealing with a key that lives only in this process');
     this.keySealer = new Sealer(fleetKey.bytes, 'ticket-key');
     const cache = this.config.session.cache;
     this.sessions = new SessionClient({
