@@ -12,7 +12,7 @@ import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDevCa, issueDevCertificate } from '../adapters/x509/dev-pki.js';
-import { cpuSeconds, measureCpu } from './support/cpu.js';
+import { measureCpu } from './support/cpu.js';
 import { startNginx } from './support/nginx.js';
 import { benchRoot, tlsLoad, tlsLoadBinary, wrk } from './support/tools.js';
 import { freePort, waitForPort } from '../test/support/processes.js';
@@ -30,7 +30,7 @@ interface Measured {
   extra?: string;
 }
 
-type Metric = 'handshakes' | 'keepalive' | 'throughput';
+type Metric = 'handshakes' | 'connections' | 'keepalive' | 'throughput';
 
 async function main(): Promise<void> {
   const compiled = join(repo, 'dist', 'cli', 'main.js');
@@ -52,7 +52,8 @@ async function main(): Promise<void> {
     `server { listen 127.0.0.1:${originPort}; keepalive_requests 1000000; root ${dir}; location / { } }`,
     [originPort],
   );
-  const results: Record<string, Record<Metric, Measured[]>> = { 'bare Node proxy': { handshakes: [], keepalive: [], throughput: [] }, tlsedge: { handshakes: [], keepalive: [], throughput: [] } };
+  const empty = (): Record<Metric, Measured[]> => ({ handshakes: [], connections: [], keepalive: [], throughput: [] });
+  const results: Record<string, Record<Metric, Measured[]>> = { 'bare Node proxy': empty(), tlsedge: empty() };
   try {
     for (let round = 1; round <= ROUNDS; round++) {
       for (const kind of ['bare Node proxy', 'tlsedge'] as const) {
@@ -66,6 +67,8 @@ async function main(): Promise<void> {
           await wrk(LOAD_CORE, { url: `${url}/100b`, host: 'bench.test', connections: 16, seconds: 2 }); // warm up
           const hs = await measureCpu(pid, () => tlsLoad(LOAD_CORE, { port, sni: 'bench.test', concurrency: 32, seconds: SECONDS }));
           results[kind]!.handshakes.push({ rate: hs.result.rate, cpuPerOp: hs.cpu / hs.result.handshakes, utilization: hs.cpu / hs.result.seconds, extra: `client ${((hs.result.clientCpuSeconds / hs.result.handshakes) * 1e6).toFixed(0)} µs/handshake` });
+          const conns = await measureCpu(pid, () => tlsLoad(LOAD_CORE, { port, sni: 'bench.test', concurrency: 32, seconds: SECONDS, request: '/100b' }));
+          results[kind]!.connections.push({ rate: conns.result.rate, cpuPerOp: conns.cpu / conns.result.handshakes, utilization: conns.cpu / conns.result.seconds });
           const ka = await measureCpu(pid, () => wrk(LOAD_CORE, { url: `${url}/100b`, host: 'bench.test', connections: 32, seconds: SECONDS }));
           check(ka.result, kind);
           results[kind]!.keepalive.push({ rate: ka.result.rate, cpuPerOp: ka.cpu / ka.result.requests, utilization: ka.cpu / ka.result.seconds, extra: `p99 ${ka.result.latencyP99Ms.toFixed(1)} ms` });
@@ -110,6 +113,7 @@ function best(list: Measured[]): Measured {
 function report(results: Record<string, Record<Metric, Measured[]>>): void {
   const rows: Array<[Metric, string, string, number]> = [
     ['handshakes', 'full TLS 1.3 handshakes/s (ECDSA P-256)', 'µs/handshake', 0.85],
+    ['connections', 'new connections/s, 1 request each (context)', 'µs/connection', 0],
     ['keepalive', 'keep-alive requests/s (100 B)', 'µs/request', 1.5],
     ['throughput', '1 MiB responses, MB/s', 'ms/MB', 1.0],
   ];
@@ -123,13 +127,13 @@ function report(results: Record<string, Record<Metric, Measured[]>>): void {
     const e = best(edge[metric]);
     const scale = metric === 'throughput' ? 1e3 : 1e6;
     const cpuRatio = b.cpuPerOp / e.cpuPerOp; // >1: tlsedge spends less CPU per operation
-    line([label, b.rate.toFixed(0), e.rate.toFixed(0), `${(e.rate / b.rate).toFixed(2)}×`, `${cpuRatio.toFixed(2)}×`, `≥ ${goal}× ${Math.min(e.rate / b.rate, cpuRatio) >= goal || Math.max(e.rate / b.rate, cpuRatio) >= goal ? 'met' : 'NOT met'}`]);
+    const verdict = goal === 0 ? '—' : `≥ ${goal}× ${Math.max(e.rate / b.rate, cpuRatio) >= goal ? 'met' : 'NOT met'}`;
+    line([label, b.rate.toFixed(0), e.rate.toFixed(0), `${(e.rate / b.rate).toFixed(2)}×`, `${cpuRatio.toFixed(2)}×`, verdict]);
     line([`  server CPU (${unit})`, (b.cpuPerOp * scale).toFixed(1), (e.cpuPerOp * scale).toFixed(1), '', '', '']);
     line(['  server core busy', `${(b.utilization * 100).toFixed(0)}%`, `${(e.utilization * 100).toFixed(0)}%`, '', '', '']);
     if (b.extra || e.extra) line(['  notes', b.extra ?? '', e.extra ?? '', '', '', '']);
   }
   process.stdout.write('\nratio = tlsedge rate ÷ bare rate; CPU ratio = bare CPU per op ÷ tlsedge CPU per op (capacity per busy core).\n');
-  void cpuSeconds;
 }
 
 main().catch((err: Error) => {

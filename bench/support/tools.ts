@@ -40,8 +40,10 @@ export interface HandshakeLoad {
   clientCpuSeconds: number;
 }
 
-export async function tlsLoad(core: number, args: { port: number; sni: string; concurrency: number; seconds: number; tls?: '1.2' | '1.3' }): Promise<HandshakeLoad> {
-  const { stdout } = await run('taskset', ['-c', String(core), tlsLoadBinary(), '--port', String(args.port), '--sni', args.sni, '--concurrency', String(args.concurrency), '--seconds', String(args.seconds), '--tls', args.tls ?? '1.3']);
+/** Full handshakes; with `request`, one `Connection: close` request per connection (new-connection load). */
+export async function tlsLoad(core: number, args: { port: number; sni: string; concurrency: number; seconds: number; tls?: '1.2' | '1.3'; request?: string }): Promise<HandshakeLoad> {
+  const extra = args.request ? ['--request', args.request] : [];
+  const { stdout } = await run('taskset', ['-c', String(core), tlsLoadBinary(), '--port', String(args.port), '--sni', args.sni, '--concurrency', String(args.concurrency), '--seconds', String(args.seconds), '--tls', args.tls ?? '1.3', ...extra]);
   return JSON.parse(stdout) as HandshakeLoad;
 }
 
