@@ -9,7 +9,7 @@ import type { Json } from '../../bus/envelope.js';
 import { NatsBus } from '../../bus/nats/transport.js';
 import { EventRecorder } from '../../bus/recorder.js';
 import type { ActorRuntime, RunningActor } from '../system/runtime.js';
-import { SESSION_STORE_QUEUE, sessionStoreSubjects, type SessionGet, type SessionGetReply, type SessionPut, type SessionRevoke, type SessionRevokeReply, type SessionTake } from './commands.js';
+import { SESSION_STORE_QUEUE, sessionStoreSubjects, type SessionGet, type SessionGetReply, type SessionPut, type SessionRevoke, type SessionRevokeReply } from './commands.js';
 import { sessionEventType, type SessionEventData } from './events.js';
 
 export class SessionStoreError extends Error {
@@ -28,6 +28,12 @@ export interface RunningSessionStore extends RunningActor {
 
 const KEY = /^[0-9a-f]{16,64}$/;
 
+/** The session key a `get`/`take`/`revoke` names, or `bad_request`. */
+function keyOf(command: SessionGet | undefined, verb: 'get' | 'take' | 'revoke'): string {
+  if (!command || typeof command.key !== 'string' || !KEY.test(command.key)) throw new SessionStoreError('bad_request', `${verb} needs a hex key`);
+  return command.key;
+}
+
 export async function startSessionStoreActor(runtime: ActorRuntime, options: { backend?: SessionBackend } = {}): Promise<RunningSessionStore> {
   const { config, bus, log } = runtime;
   const cache = config.session.cache;
@@ -38,18 +44,23 @@ export async function startSessionStoreActor(runtime: ActorRuntime, options: { b
   const counters = { puts: 0, gets: 0, hits: 0, failures: 0 };
   let evictionsReported = 0;
 
+  /** Runs a backend call; a failure is counted and answered as `backend_failed`. */
+  async function viaBackend<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (err) {
+      counters.failures++;
+      throw new SessionStoreError('backend_failed', `session backend: ${(err as Error).message}`);
+    }
+  }
+
   const put = bus.serve(
     sessionStoreSubjects.put,
     async (data) => {
       const p = data as unknown as SessionPut;
       if (!p || typeof p.key !== 'string' || !KEY.test(p.key) || typeof p.sealed !== 'string' || p.sealed.length > 64 * 1024) throw new SessionStoreError('bad_request', 'put needs a hex key and a sealed session');
       const ttlMs = Math.min(typeof p.ttlMs === 'number' && p.ttlMs > 0 ? p.ttlMs : cache.ttlMs, cache.ttlMs);
-      try {
-        await backend.put(p.key, p.sealed, ttlMs);
-      } catch (err) {
-        counters.failures++;
-        throw new SessionStoreError('backend_failed', `session backend: ${(err as Error).message}`);
-      }
+      await viaBackend(() => backend.put(p.key, p.sealed, ttlMs));
       counters.puts++;
       recorder.stream(p.key).emit(sessionEventType('stored'), {
         scope: String(p.scope ?? ''),
@@ -67,59 +78,26 @@ export async function startSessionStoreActor(runtime: ActorRuntime, options: { b
     { queue: SESSION_STORE_QUEUE },
   );
 
-  const get = bus.serve(
-    sessionStoreSubjects.get,
-    async (data): Promise<Json> => {
-      const g = data as unknown as SessionGet;
-      if (!g || typeof g.key !== 'string' || !KEY.test(g.key)) throw new SessionStoreError('bad_request', 'get needs a hex key');
+  /** `get` reads a session; `take` reads and removes it (single-use sessions). Same reply, same counters. */
+  const lookup =
+    (verb: 'get' | 'take') =>
+    async (data: Json): Promise<Json> => {
+      const key = keyOf(data as unknown as SessionGet, verb);
       counters.gets++;
-      let reply: SessionGetReply;
-      try {
-        const r = await backend.get(g.key);
-        reply = r.found ? { found: true, sealed: r.sealed } : { found: false, reason: r.reason };
-      } catch (err) {
-        counters.failures++;
-        throw new SessionStoreError('backend_failed', `session backend: ${(err as Error).message}`);
-      }
+      const r = await viaBackend(() => backend[verb](key));
+      const reply: SessionGetReply = r.found ? { found: true, sealed: r.sealed } : { found: false, reason: r.reason };
       if (reply.found) counters.hits++;
       return reply as unknown as Json;
-    },
-    { queue: SESSION_STORE_QUEUE },
-  );
-
-  const take = bus.serve(
-    sessionStoreSubjects.take,
-    async (data): Promise<Json> => {
-      const g = data as unknown as SessionTake;
-      if (!g || typeof g.key !== 'string' || !KEY.test(g.key)) throw new SessionStoreError('bad_request', 'take needs a hex key');
-      counters.gets++;
-      let reply: SessionGetReply;
-      try {
-        const r = await backend.take(g.key);
-        reply = r.found ? { found: true, sealed: r.sealed } : { found: false, reason: r.reason };
-      } catch (err) {
-        counters.failures++;
-        throw new SessionStoreError('backend_failed', `session backend: ${(err as Error).message}`);
-      }
-      if (reply.found) counters.hits++;
-      return reply as unknown as Json;
-    },
-    { queue: SESSION_STORE_QUEUE },
-  );
+    };
+  const get = bus.serve(sessionStoreSubjects.get, lookup('get'), { queue: SESSION_STORE_QUEUE });
+  const take = bus.serve(sessionStoreSubjects.take, lookup('take'), { queue: SESSION_STORE_QUEUE });
 
   const revoke = bus.serve(
     sessionStoreSubjects.revoke,
     async (data): Promise<Json> => {
-      const g = data as unknown as SessionRevoke;
-      if (!g || typeof g.key !== 'string' || !KEY.test(g.key)) throw new SessionStoreError('bad_request', 'revoke needs a hex key');
-      let found: boolean;
-      try {
-        found = (await backend.take(g.key)).found;
-      } catch (err) {
-        counters.failures++;
-        throw new SessionStoreError('backend_failed', `session backend: ${(err as Error).message}`);
-      }
-      recorder.stream(g.key).emit(sessionEventType('revoked'), { found, node: runtime.nodeId } satisfies SessionEventData['revoked']);
+      const key = keyOf(data as unknown as SessionRevoke, 'revoke');
+      const found = (await viaBackend(() => backend.take(key))).found;
+      recorder.stream(key).emit(sessionEventType('revoked'), { found, node: runtime.nodeId } satisfies SessionEventData['revoked']);
       return { found } satisfies SessionRevokeReply as unknown as Json;
     },
     { queue: SESSION_STORE_QUEUE },

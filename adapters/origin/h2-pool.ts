@@ -3,12 +3,13 @@
 // but is only ever shared by requests whose connection identity — SNI, client certificate,
 // verification policy — the rule's match mode says may share it.
 import http2, { type ClientHttp2Session, type ClientHttp2Stream, type OutgoingHttpHeaders } from 'node:http2';
-import type { OriginRule } from '../config/model.js';
+import { PoolBucket, PoolBuckets } from './buckets.js';
 import { connectOrigin, SessionCache } from './connect.js';
 import { OriginError } from './errors.js';
-import { differenceOf, type MissReason } from './identity.js';
+import { reportVerifyFailure, type OriginPoolHooks } from './hooks.js';
+import type { MissReason } from './identity.js';
 import type { OriginCloseReason } from './connection.js';
-import type { AcquireRequest, OriginPoolHooks } from './pool.js';
+import type { AcquireRequest } from './pool.js';
 import { OriginTargets, sniFor, type OriginTarget } from './target.js';
 
 /** Streams per session when the origin announces no limit (RFC 9113 §6.5.2 leaves it unlimited). */
@@ -75,43 +76,29 @@ export interface H2OriginPoolsOptions {
   hooks?: OriginPoolHooks;
 }
 
-interface Waiter {
-  target: OriginTarget;
-  resolve(lease: H2Lease): void;
-  reject(err: OriginError): void;
-  timer: NodeJS.Timeout;
-  signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
-}
-
-class Bucket {
+class Bucket extends PoolBucket<H2Lease> {
   readonly sessions: H2OriginSession[] = [];
-  readonly waiters: Waiter[] = [];
   /** A session being connected (requests arriving meanwhile wait for it rather than open more). */
   connecting: Promise<H2OriginSession> | undefined;
   connectingCount = 0;
 
-  constructor(
-    readonly key: string,
-    readonly shortKey: string,
-    readonly addressKey: string,
-    public rule: OriginRule,
-  ) {}
-
   get open(): number {
     return this.sessions.length + this.connectingCount;
+  }
+
+  /** A session still taking streams. */
+  reusable(): OriginTarget | undefined {
+    return this.sessions.find((s) => s.state === 'open')?.target;
   }
 }
 
 export class H2OriginPools {
   readonly targets: OriginTargets;
   readonly sessions: SessionCache;
-  private readonly buckets = new Map<string, Bucket>();
-  private readonly byAddress = new Map<string, Set<Bucket>>();
+  private readonly buckets: PoolBuckets<H2Lease, Bucket>;
   /** Targets (session keys) whose origin refused h2, until when. */
   private readonly h1Only = new Map<string, number>();
   private readonly idPrefix: string;
-  private readonly maxQueue: number;
   private readonly hooks: OriginPoolHooks;
   private nextId = 0;
   private closed = false;
@@ -120,7 +107,7 @@ export class H2OriginPools {
     this.targets = options.targets ?? new OriginTargets();
     this.sessions = options.sessions ?? new SessionCache();
     this.idPrefix = options.idPrefix ?? 'h2o-';
-    this.maxQueue = options.maxQueuePerKey ?? 256;
+    this.buckets = new PoolBuckets<H2Lease, Bucket>('stream', options.maxQueuePerKey ?? 256, (target, queue) => new Bucket(target, queue));
     this.hooks = options.hooks ?? {};
   }
 
@@ -146,7 +133,7 @@ export class H2OriginPools {
     const { rule, signal } = req;
     const sni = sniFor(rule, req.host, req.sni);
     const target = this.targets.cached(rule, sni, 'h2') ?? (await this.targets.get(rule, sni, 'h2'));
-    const bucket = this.bucketFor(target);
+    const bucket = this.buckets.for(target);
     for (;;) {
       const session = req.fresh ? undefined : this.pick(bucket);
       if (session) return this.lease(session, session.streams > 0, undefined);
@@ -156,8 +143,8 @@ export class H2OriginPools {
         if (fresh.usable) return this.lease(fresh, fresh.streams > 0, undefined);
         continue;
       }
-      if (bucket.open >= rule.pool.maxConnections) return this.wait(bucket, target, signal);
-      return this.connect(bucket, target, signal, this.missReasonFor(bucket, target));
+      if (bucket.open >= rule.pool.maxConnections) return bucket.waiters.wait(target, signal);
+      return this.connect(bucket, target, signal, this.buckets.missReason(bucket, target));
     }
   }
 
@@ -177,61 +164,18 @@ export class H2OriginPools {
   close(): void {
     this.closed = true;
     for (const bucket of this.buckets.values()) {
-      for (const waiter of bucket.waiters.splice(0)) {
-        this.settleWaiter(waiter);
-        waiter.reject(new OriginError('closed', 'origin pool is closed'));
-      }
+      bucket.waiters.close();
       for (const s of [...bucket.sessions]) this.destroy(s, 'pool_closed');
     }
   }
 
   // ---- internals ----
 
-  private bucketFor(target: OriginTarget): Bucket {
-    let bucket = this.buckets.get(target.poolKey);
-    if (!bucket) {
-      bucket = new Bucket(target.poolKey, target.shortKey, target.addressKey, target.rule);
-      this.buckets.set(target.poolKey, bucket);
-      let set = this.byAddress.get(target.addressKey);
-      if (!set) {
-        set = new Set();
-        this.byAddress.set(target.addressKey, set);
-      }
-      set.add(bucket);
-    } else {
-      bucket.rule = target.rule;
-    }
-    return bucket;
-  }
-
-  private dropBucketIfEmpty(bucket: Bucket): void {
-    if (bucket.open > 0 || bucket.waiters.length > 0) return;
-    if (this.buckets.get(bucket.key) === bucket) this.buckets.delete(bucket.key);
-    const set = this.byAddress.get(bucket.addressKey);
-    if (set) {
-      set.delete(bucket);
-      if (set.size === 0) this.byAddress.delete(bucket.addressKey);
-    }
-  }
-
   /** The busiest session that still has room (packs streams, lets spare sessions go idle). */
   private pick(bucket: Bucket): H2OriginSession | undefined {
     let best: H2OriginSession | undefined;
     for (const s of bucket.sessions) if (s.usable && (!best || s.active > best.active)) best = s;
     return best;
-  }
-
-  /** Why a live session to the same address cannot carry `target`'s request (checked only when connecting). */
-  private missReasonFor(bucket: Bucket, target: OriginTarget): MissReason | undefined {
-    const set = this.byAddress.get(target.addressKey);
-    if (!set) return undefined;
-    for (const other of set) {
-      if (other === bucket) continue;
-      const live = other.sessions.find((s) => s.state === 'open');
-      if (!live) continue;
-      return differenceOf(target.identity, live.target.identity) ?? (live.target.match !== target.match ? 'mode_differs' : undefined);
-    }
-    return undefined;
   }
 
   /** Opens a session for `target`; the opener's stream slot is reserved before anyone else's. */
@@ -249,7 +193,7 @@ export class H2OriginPools {
         if (bucket.connecting === attempt) bucket.connecting = undefined;
         // waiters queued behind this attempt try again (they may connect themselves)
         this.pump(bucket);
-        this.dropBucketIfEmpty(bucket);
+        this.buckets.dropIfEmpty(bucket);
         throw err;
       },
     );
@@ -307,16 +251,7 @@ export class H2OriginPools {
     session.setTimeout(target.rule.pool.idleTimeoutMs, () => {
       if (s.active === 0) this.destroy(s, 'idle_timeout');
     });
-    if (connected.verifyError !== undefined) {
-      this.hooks.onVerifyFailure?.({
-        originConnectionId: s.id,
-        poolKey: target.shortKey,
-        address: target.identity.address,
-        port: target.identity.port,
-        sni: target.servername,
-        code: connected.verifyError,
-      });
-    }
+    reportVerifyFailure(this.hooks, s.id, target, connected.verifyError);
     return s;
   }
 
@@ -359,7 +294,6 @@ export class H2OriginPools {
     if (!bucket || s.state === 'closed') return;
     const waiter = s.usable ? bucket.waiters.shift() : undefined;
     if (waiter) {
-      this.settleWaiter(waiter);
       waiter.resolve(this.lease(s, true, 'pool_full'));
       return;
     }
@@ -373,58 +307,17 @@ export class H2OriginPools {
     }
   }
 
-  private wait(bucket: Bucket, target: OriginTarget, signal: AbortSignal | undefined): Promise<H2Lease> {
-    if (bucket.waiters.length >= this.maxQueue) {
-      return Promise.reject(new OriginError('pool_full', `origin pool ${bucket.shortKey} is full (max_connections ${bucket.rule.pool.maxConnections}, every session at its stream limit, ${bucket.waiters.length} waiting)`));
-    }
-    return new Promise<H2Lease>((resolve, reject) => {
-      const waiter: Waiter = {
-        target,
-        resolve,
-        reject,
-        signal,
-        onAbort: undefined,
-        timer: setTimeout(() => {
-          this.removeWaiter(bucket, waiter);
-          reject(new OriginError('queue_timeout', `no stream on origin pool ${bucket.shortKey} within ${target.rule.timeouts.connectMs} ms`));
-        }, target.rule.timeouts.connectMs),
-      };
-      if (signal) {
-        waiter.onAbort = () => {
-          this.removeWaiter(bucket, waiter);
-          reject(new OriginError('aborted', 'gave up waiting for an origin stream'));
-        };
-        signal.addEventListener('abort', waiter.onAbort, { once: true });
-      }
-      bucket.waiters.push(waiter);
-    });
-  }
-
-  private removeWaiter(bucket: Bucket, waiter: Waiter): void {
-    const i = bucket.waiters.indexOf(waiter);
-    if (i >= 0) bucket.waiters.splice(i, 1);
-    this.settleWaiter(waiter);
-    this.dropBucketIfEmpty(bucket);
-  }
-
-  private settleWaiter(waiter: Waiter): void {
-    clearTimeout(waiter.timer);
-    if (waiter.signal && waiter.onAbort) waiter.signal.removeEventListener('abort', waiter.onAbort);
-  }
-
   /** Room appeared (a session connected or closed): serve waiters from usable sessions, or connect for them. */
   private pump(bucket: Bucket): void {
     while (bucket.waiters.length > 0 && !this.closed) {
       const s = this.pick(bucket);
       if (s) {
         const waiter = bucket.waiters.shift()!;
-        this.settleWaiter(waiter);
         waiter.resolve(this.lease(s, s.streams > 0, 'pool_full'));
         continue;
       }
       if (bucket.connecting || bucket.open >= bucket.rule.pool.maxConnections) return;
       const waiter = bucket.waiters.shift()!;
-      this.settleWaiter(waiter);
       this.connect(bucket, waiter.target, waiter.signal, 'pool_full').then(waiter.resolve, waiter.reject);
       return;
     }
@@ -459,7 +352,7 @@ export class H2OriginPools {
     if (i < 0) return;
     bucket.sessions.splice(i, 1);
     this.pump(bucket);
-    this.dropBucketIfEmpty(bucket);
+    this.buckets.dropIfEmpty(bucket);
   }
 }
 

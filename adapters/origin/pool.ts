@@ -3,10 +3,12 @@
 // max_connections with a bounded wait queue, dead-idle detection, and the reason a request could
 // not reuse an idle connection to the same address.
 import type { OriginRule } from '../config/model.js';
+import { PoolBucket, PoolBuckets } from './buckets.js';
 import { connectOrigin, SessionCache } from './connect.js';
 import { OriginConnection, type OriginCloseReason } from './connection.js';
 import { OriginError } from './errors.js';
-import { differenceOf, type MissReason } from './identity.js';
+import { reportVerifyFailure, type OriginPoolHooks } from './hooks.js';
+import type { MissReason } from './identity.js';
 import { OriginTargets, sniFor, type OriginTarget } from './target.js';
 
 export interface AcquireRequest {
@@ -37,13 +39,6 @@ export interface OriginLease {
   readonly resumed: boolean;
 }
 
-export interface OriginPoolHooks {
-  /** A permissive origin presented a certificate strict mode would refuse. */
-  onVerifyFailure?(info: { originConnectionId: string; poolKey: string; address: string; port: number; sni: string | undefined; code: string }): void;
-  /** The pool closed a connection (idle timeout, origin close, not reusable…). */
-  onConnectionClosed?(info: { originConnectionId: string; poolKey: string; reason: OriginCloseReason; requests: number }): void;
-}
-
 export interface OriginPoolsOptions {
   /** Waiters per pool key beyond max_connections; more get `pool_full` (never unbounded growth). */
   maxQueuePerKey?: number;
@@ -61,27 +56,15 @@ export interface OriginPoolStats {
   waiting: number;
 }
 
-interface Waiter {
-  target: OriginTarget;
-  resolve(lease: OriginLease): void;
-  reject(err: OriginError): void;
-  timer: NodeJS.Timeout;
-  signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
-}
-
-class Bucket {
+class Bucket extends PoolBucket<OriginLease> {
   readonly idle: OriginConnection[] = [];
-  readonly waiters: Waiter[] = [];
   /** Connecting + idle + busy. */
   open = 0;
 
-  constructor(
-    readonly key: string,
-    readonly shortKey: string,
-    readonly addressKey: string,
-    public rule: OriginRule,
-  ) {}
+  /** The most recently idled connection: the one a request would have reused. */
+  reusable(): OriginTarget | undefined {
+    return this.idle[this.idle.length - 1]?.target;
+  }
 }
 
 const DEFAULT_ALPN = 'http/1.1';
@@ -89,9 +72,7 @@ const DEFAULT_ALPN = 'http/1.1';
 export class OriginPools {
   readonly targets: OriginTargets;
   readonly sessions: SessionCache;
-  private readonly buckets = new Map<string, Bucket>();
-  private readonly byAddress = new Map<string, Set<Bucket>>();
-  private readonly maxQueue: number;
+  private readonly buckets: PoolBuckets<OriginLease, Bucket>;
   private readonly idPrefix: string;
   private readonly hooks: OriginPoolHooks;
   private nextId = 0;
@@ -100,7 +81,7 @@ export class OriginPools {
   constructor(options: OriginPoolsOptions = {}) {
     this.targets = options.targets ?? new OriginTargets();
     this.sessions = options.sessions ?? new SessionCache();
-    this.maxQueue = options.maxQueuePerKey ?? 256;
+    this.buckets = new PoolBuckets<OriginLease, Bucket>('connection', options.maxQueuePerKey ?? 256, (target, queue) => new Bucket(target, queue));
     this.idPrefix = options.idPrefix ?? 'oc-';
     this.hooks = options.hooks ?? {};
   }
@@ -133,13 +114,13 @@ export class OriginPools {
     const sni = sniFor(rule, req.host, req.sni);
     const alpn = req.alpn ?? DEFAULT_ALPN;
     const target = this.targets.cached(rule, sni, alpn) ?? (await this.targets.get(rule, sni, alpn));
-    const bucket = this.bucketFor(target);
+    const bucket = this.buckets.for(target);
     if (!fresh) {
       const conn = this.popIdle(bucket);
       if (conn) return this.lease(conn, true, undefined, undefined);
     }
-    if (bucket.open >= rule.pool.maxConnections) return this.wait(bucket, target, signal);
-    return this.open(bucket, target, this.missReasonFor(bucket, target), signal);
+    if (bucket.open >= rule.pool.maxConnections) return bucket.waiters.wait(target, signal);
+    return this.open(bucket, target, this.buckets.missReason(bucket, target), signal);
   }
 
   /**
@@ -157,7 +138,6 @@ export class OriginPools {
     }
     const waiter = bucket.waiters.shift();
     if (waiter) {
-      this.settleWaiter(waiter);
       socket.resume();
       waiter.resolve(this.lease(conn, true, 'pool_full', undefined));
       return;
@@ -189,42 +169,12 @@ export class OriginPools {
   close(): void {
     this.closed = true;
     for (const bucket of this.buckets.values()) {
-      for (const waiter of bucket.waiters.splice(0)) {
-        this.settleWaiter(waiter);
-        waiter.reject(new OriginError('closed', 'origin pool is closed'));
-      }
+      bucket.waiters.close();
       for (const conn of bucket.idle.splice(0)) this.destroy(conn, 'pool_closed');
     }
   }
 
   // ---- internals ----
-
-  private bucketFor(target: OriginTarget): Bucket {
-    let bucket = this.buckets.get(target.poolKey);
-    if (!bucket) {
-      bucket = new Bucket(target.poolKey, target.shortKey, target.addressKey, target.rule);
-      this.buckets.set(target.poolKey, bucket);
-      let set = this.byAddress.get(target.addressKey);
-      if (!set) {
-        set = new Set();
-        this.byAddress.set(target.addressKey, set);
-      }
-      set.add(bucket);
-    } else {
-      bucket.rule = target.rule; // limits follow the latest config
-    }
-    return bucket;
-  }
-
-  private dropBucketIfEmpty(bucket: Bucket): void {
-    if (bucket.open > 0 || bucket.waiters.length > 0) return;
-    if (this.buckets.get(bucket.key) === bucket) this.buckets.delete(bucket.key);
-    const set = this.byAddress.get(bucket.addressKey);
-    if (set) {
-      set.delete(bucket);
-      if (set.size === 0) this.byAddress.delete(bucket.addressKey);
-    }
-  }
 
   /** The most recently used live idle connection (LIFO keeps a warm core, lets the rest time out). */
   private popIdle(bucket: Bucket): OriginConnection | undefined {
@@ -241,18 +191,6 @@ export class OriginPools {
     }
   }
 
-  /** Why an idle connection to the same address cannot serve `target` (checked only when opening). */
-  private missReasonFor(bucket: Bucket, target: OriginTarget): MissReason | undefined {
-    const set = this.byAddress.get(target.addressKey);
-    if (!set) return undefined;
-    for (const other of set) {
-      if (other === bucket || other.idle.length === 0) continue;
-      const idle = other.idle[other.idle.length - 1]!;
-      return differenceOf(target.identity, idle.target.identity) ?? (idle.target.match !== target.match ? 'mode_differs' : undefined);
-    }
-    return undefined;
-  }
-
   private async open(bucket: Bucket, target: OriginTarget, missReason: MissReason | undefined, signal: AbortSignal | undefined): Promise<OriginLease> {
     bucket.open++;
     let connected;
@@ -261,7 +199,7 @@ export class OriginPools {
     } catch (err) {
       bucket.open--;
       this.pump(bucket);
-      this.dropBucketIfEmpty(bucket);
+      this.buckets.dropIfEmpty(bucket);
       throw err;
     }
     const conn = new OriginConnection(`${this.idPrefix}${++this.nextId}`, connected.socket, target, connected.alpn, connected.resumed);
@@ -270,63 +208,14 @@ export class OriginPools {
       this.destroy(conn, 'pool_closed');
       throw new OriginError('closed', 'origin pool is closed');
     }
-    if (connected.verifyError !== undefined) {
-      this.hooks.onVerifyFailure?.({
-        originConnectionId: conn.id,
-        poolKey: target.shortKey,
-        address: target.identity.address,
-        port: target.identity.port,
-        sni: target.servername,
-        code: connected.verifyError,
-      });
-    }
+    reportVerifyFailure(this.hooks, conn.id, target, connected.verifyError);
     return this.lease(conn, false, missReason, connected.verifyError);
-  }
-
-  private wait(bucket: Bucket, target: OriginTarget, signal: AbortSignal | undefined): Promise<OriginLease> {
-    if (bucket.waiters.length >= this.maxQueue) {
-      return Promise.reject(new OriginError('pool_full', `origin pool ${bucket.shortKey} is full (max_connections ${bucket.rule.pool.maxConnections}, ${bucket.waiters.length} waiting)`));
-    }
-    return new Promise<OriginLease>((resolve, reject) => {
-      const waiter: Waiter = {
-        target,
-        resolve,
-        reject,
-        signal,
-        onAbort: undefined,
-        timer: setTimeout(() => {
-          this.removeWaiter(bucket, waiter);
-          reject(new OriginError('queue_timeout', `no connection to origin pool ${bucket.shortKey} within ${target.rule.timeouts.connectMs} ms`));
-        }, target.rule.timeouts.connectMs),
-      };
-      if (signal) {
-        waiter.onAbort = () => {
-          this.removeWaiter(bucket, waiter);
-          reject(new OriginError('aborted', 'gave up waiting for an origin connection'));
-        };
-        signal.addEventListener('abort', waiter.onAbort, { once: true });
-      }
-      bucket.waiters.push(waiter);
-    });
-  }
-
-  private removeWaiter(bucket: Bucket, waiter: Waiter): void {
-    const i = bucket.waiters.indexOf(waiter);
-    if (i >= 0) bucket.waiters.splice(i, 1);
-    this.settleWaiter(waiter);
-    this.dropBucketIfEmpty(bucket);
-  }
-
-  private settleWaiter(waiter: Waiter): void {
-    clearTimeout(waiter.timer);
-    if (waiter.signal && waiter.onAbort) waiter.signal.removeEventListener('abort', waiter.onAbort);
   }
 
   /** A slot freed up: open a connection for the first waiter. */
   private pump(bucket: Bucket): void {
     while (bucket.waiters.length > 0 && bucket.open < bucket.rule.pool.maxConnections && !this.closed) {
       const waiter = bucket.waiters.shift()!;
-      this.settleWaiter(waiter);
       this.open(bucket, waiter.target, 'pool_full', waiter.signal).then(waiter.resolve, waiter.reject);
     }
   }
@@ -392,7 +281,7 @@ export class OriginPools {
     handler?.onOriginClose(conn.error);
     if (bucket) {
       this.pump(bucket);
-      this.dropBucketIfEmpty(bucket);
+      this.buckets.dropIfEmpty(bucket);
     }
   }
 }

@@ -3,7 +3,7 @@
 // so the request path costs a few Map lookups. Shared by every client-side protocol pool.
 import { isIP } from 'node:net';
 import type { OriginRule, PoolMatch } from '../config/model.js';
-import { addressKeyOf, identityKeyOf, poolKeyOf, shortKeyOf, type OriginIdentity } from './identity.js';
+import { addressKeyOf, differenceOf, identityKeyOf, poolKeyOf, shortKeyOf, type MissReason, type OriginIdentity } from './identity.js';
 import { MaterialCache, type TlsMaterial } from './material.js';
 import { Resolver } from './resolver.js';
 
@@ -57,6 +57,14 @@ export function identityFor(rule: OriginRule, sni: string | undefined, alpn: str
     verify: !https ? 'none' : rule.verify.mode === 'none' ? 'none' : `${rule.verify.mode}:${material?.caHash ?? 'system'}`,
     alpn: https ? alpn : '',
   };
+}
+
+/**
+ * Why a connection made for `other` (to the same address) cannot serve `wanted`: the first identity
+ * property that differs, else a different pool match mode, else undefined.
+ */
+export function missReasonOf(wanted: OriginTarget, other: OriginTarget): MissReason | undefined {
+  return differenceOf(wanted.identity, other.identity) ?? (other.match !== wanted.match ? 'mode_differs' : undefined);
 }
 
 /** The short (event) pool key of a connection for `rule` with this identity. */

@@ -79,23 +79,18 @@ export interface OpenEventLogOptions {
 /** Opens the event log that fits the bus: JSONL files for the memory bus, JetStream for NATS. */
 export async function openEventLog(options: OpenEventLogOptions): Promise<EventLog> {
   const { log, bus } = options;
+  const onError = options.onError ? { onError: options.onError } : {};
   if (bus.transport === 'memory') {
-    const writer = await openJsonlWriter({ ...options.jsonl, config: log, ...(options.onError ? { onError: options.onError } : {}) });
-    const sink = new EmbeddedEventSink(writer, bus);
-    const reader = new JsonlEventReader(log.dir);
-    return {
-      sink,
-      reader,
-      async close() {
-        await reader.close();
-        await sink.close();
-      },
-    };
+    const writer = await openJsonlWriter({ ...options.jsonl, config: log, ...onError });
+    return eventLogOf(new EmbeddedEventSink(writer, bus), new JsonlEventReader(log.dir));
   }
   if (!(bus instanceof NatsBus)) throw new LogError('open_failed', 'NATS event log needs the NATS bus transport');
   await ensureEventStream(bus.connection, log);
-  const sink = new JetStreamEventPublisher(bus, { ...options.jetstream, stream: log.stream, ...(options.onError ? { onError: options.onError } : {}) });
-  const reader = new JetStreamEventReader(bus.connection, log.stream);
+  return eventLogOf(new JetStreamEventPublisher(bus, { ...options.jetstream, stream: log.stream, ...onError }), new JetStreamEventReader(bus.connection, log.stream));
+}
+
+/** The log of either mode: closing it closes the reader, then the sink (which flushes what it holds). */
+function eventLogOf(sink: EventLogWriter, reader: EventLogReader): EventLog {
   return {
     sink,
     reader,

@@ -4,11 +4,10 @@ import { constants, type ServerHttp2Stream } from 'node:http2';
 import type { OriginRule } from '../../config/model.js';
 import type { OriginPools } from '../../origin/pool.js';
 import type { H2OriginPools } from '../../origin/h2-pool.js';
-import { errorCode, isOriginError } from '../../origin/errors.js';
-import { isHttpError } from '../h1/errors.js';
 import type { OriginFailure, ResponseInfo } from '../hooks.js';
 import { localBody } from '../proxy/local-response.js';
-import type { H2Hooks } from './hooks.js';
+import { boundInfo, failureDetail, failureOf, statusFor, type BindingFacts } from '../proxy/origin-side.js';
+import type { H2Hooks, H2OriginBoundInfo } from './hooks.js';
 import type { H2ForwardContext, H2Request } from './headers.js';
 
 /** Per client connection: what every exchange on it shares. */
@@ -23,8 +22,6 @@ export interface H2Context {
   readonly viaH1: string;
   readonly viaH2: string;
 }
-
-export const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
 export abstract class Exchange {
   protected finished = false;
@@ -49,6 +46,11 @@ export abstract class Exchange {
 
   abstract start(): void;
 
+  /** The request is bound to an origin connection (or stream slot) `originConnectionId`. */
+  protected reportBound(lease: BindingFacts, originConnectionId: string, address: string, port: number, retry: boolean, protocol: H2OriginBoundInfo['protocol']): void {
+    this.report(this.ctx.hooks.onOriginBound, { ...boundInfo(this.n, this.rule.index, lease, originConnectionId, address, port, retry), protocol });
+  }
+
   /** The response head went to the client. */
   protected headSent(): void {
     this.tHead = performance.now();
@@ -71,7 +73,7 @@ export abstract class Exchange {
   /** The origin side failed: 502/503/504 before the response started, else the stream is reset. */
   protected originFailed(err: unknown, code: OriginFailure | undefined): void {
     if (this.finished) return;
-    const failure: OriginFailure = code ?? (isOriginError(err) ? err.code : 'origin_reset');
+    const failure = failureOf(err, code);
     const status = statusFor(failure);
     const started = this.stream.headersSent;
     this.report(this.ctx.hooks.onOriginError, {
@@ -81,7 +83,7 @@ export abstract class Exchange {
       status: started ? 0 : status,
       originConnectionId: this.originConnectionId,
       poolKey: this.poolKey,
-      detail: isHttpError(err) ? err.code : isOriginError(err) ? err.detail : errorCode(err),
+      detail: failureDetail(err),
     });
     this.releaseOrigin(false);
     if (started) {
@@ -133,18 +135,5 @@ export abstract class Exchange {
   protected arm(onTimeout: () => void): void {
     if (this.timer) this.timer.refresh();
     else this.timer = setTimeout(onTimeout, this.rule.timeouts.responseMs);
-  }
-}
-
-export function statusFor(failure: OriginFailure): number {
-  switch (failure) {
-    case 'connect_timeout':
-    case 'response_timeout':
-      return 504;
-    case 'pool_full':
-    case 'queue_timeout':
-      return 503;
-    default:
-      return 502;
   }
 }

@@ -6,10 +6,11 @@ import type { OriginConnection, OriginHandler } from '../../origin/connection.js
 import type { AcquireRequest, OriginLease } from '../../origin/pool.js';
 import { BodyFramer } from '../h1/body-framer.js';
 import { HttpError } from '../h1/errors.js';
-import { PendingBytes } from '../h1/pending.js';
-import { parseResponseHead, type ResponseHead } from '../h1/response-head.js';
+import type { ResponseHead } from '../h1/response-head.js';
+import { ResponseHeadReader } from '../h1/response-reader.js';
+import { IDEMPOTENT } from '../proxy/origin-side.js';
 import { ChunkedDecoder } from './chunked.js';
-import { Exchange, IDEMPOTENT } from './exchange.js';
+import { Exchange } from './exchange.js';
 import { h1RequestHead, h2ResponseFromH1, h2Trailers, type H1Framing } from './headers.js';
 
 const CRLF = Buffer.from('\r\n', 'latin1');
@@ -29,8 +30,7 @@ export class H2ToH1Exchange extends Exchange implements OriginHandler {
   private lease: OriginLease | undefined;
   private origin: OriginConnection | undefined;
   private abort: AbortController | undefined;
-  private readonly pending = new PendingBytes();
-  private scanFrom = 0;
+  private readonly heads = new ResponseHeadReader(this.ctx.maxResponseHead);
   private res: ResponseHead | undefined;
   private readonly framer = new BodyFramer();
   private dechunk: ChunkedDecoder | undefined;
@@ -89,23 +89,8 @@ export class H2ToH1Exchange extends Exchange implements OriginHandler {
     this.poolKey = lease.poolKey;
     conn.handler = this;
     this.phase = HEAD;
-    this.pending.clear();
-    this.scanFrom = 0;
-    this.report(this.ctx.hooks.onOriginBound, {
-      request: this.n,
-      ruleIndex: this.rule.index,
-      originConnectionId: conn.id,
-      poolKey: lease.poolKey,
-      reused: lease.reused,
-      sni: lease.sni,
-      missReason: lease.missReason,
-      verifyError: lease.verifyError,
-      resumed: lease.resumed,
-      address: conn.address,
-      port: conn.port,
-      retry: this.retried,
-      protocol: 'http/1.1',
-    });
+    this.heads.clear();
+    this.reportBound(lease, conn.id, conn.address, conn.port, this.retried, 'http/1.1');
     const head = h1RequestHead(this.req, this.rule, this.ctx.fwd, this.framing);
     conn.socket.write(head);
     this.arm(this.onTimeout);
@@ -172,7 +157,7 @@ export class H2ToH1Exchange extends Exchange implements OriginHandler {
     this.originBytes += chunk.length;
     if (this.timer) this.timer.refresh();
     if (this.phase === HEAD) {
-      this.pending.append(chunk);
+      this.heads.append(chunk);
       this.readHeads();
     } else if (this.phase === BODY) {
       this.forwardBody(chunk);
@@ -183,20 +168,14 @@ export class H2ToH1Exchange extends Exchange implements OriginHandler {
 
   private readHeads(): void {
     while (this.phase === HEAD) {
-      const data = this.pending.view();
       let res: ResponseHead | undefined;
       try {
-        res = parseResponseHead(data, { headRequest: this.req.method === 'HEAD', maxHeadBytes: this.ctx.maxResponseHead }, this.scanFrom);
+        res = this.heads.next(this.req.method === 'HEAD');
       } catch (err) {
         this.originFailed(err, 'bad_response');
         return;
       }
-      if (!res) {
-        this.scanFrom = data.length;
-        return;
-      }
-      this.scanFrom = 0;
-      this.pending.consume(res.end);
+      if (!res) return;
       if (res.status === 101) {
         this.originFailed(new HttpError('unexpected_switch', 502, '101 on a request that cannot upgrade (HTTP/2 client)'), 'bad_response');
         return;
@@ -224,7 +203,7 @@ export class H2ToH1Exchange extends Exchange implements OriginHandler {
   private startBody(res: ResponseHead): void {
     this.res = res;
     const headers = h2ResponseFromH1(res, this.ctx.viaH1);
-    const rest = this.pending.take();
+    const rest = this.heads.take();
     if (res.body === 'none') {
       if (!this.respond(headers, true)) return;
       if (rest.length > 0) this.tainted = true;

@@ -6,7 +6,8 @@ import { constants, type ClientHttp2Stream, type IncomingHttpHeaders } from 'nod
 import type { AcquireRequest } from '../../origin/pool.js';
 import type { H2Lease } from '../../origin/h2-pool.js';
 import { errorCode, isOriginError } from '../../origin/errors.js';
-import { Exchange, IDEMPOTENT } from './exchange.js';
+import { IDEMPOTENT } from '../proxy/origin-side.js';
+import { Exchange } from './exchange.js';
 import { h2RequestHeaders, h2ResponseFromH2, h2Trailers } from './headers.js';
 import { H2ToH1Exchange } from './to-h1.js';
 
@@ -61,21 +62,7 @@ export class H2ToH2Exchange extends Exchange {
     this.originConnectionId = lease.session.id;
     this.poolKey = lease.poolKey;
     const s = lease.session;
-    this.report(this.ctx.hooks.onOriginBound, {
-      request: this.n,
-      ruleIndex: this.rule.index,
-      originConnectionId: s.id,
-      poolKey: lease.poolKey,
-      reused: lease.reused,
-      sni: lease.sni,
-      missReason: lease.missReason,
-      verifyError: lease.verifyError,
-      resumed: lease.resumed,
-      address: s.target.identity.address,
-      port: s.target.identity.port,
-      retry: this.retried,
-      protocol: 'h2',
-    });
+    this.reportBound(lease, s.id, s.target.identity.address, s.target.identity.port, this.retried, 'h2');
     const client = this.stream;
     const endStream = client.endAfterHeaders;
     let os: ClientHttp2Stream;

@@ -4,16 +4,17 @@
 // One object per client connection holds all per-request state, so a request allocates little.
 import type { Duplex } from 'node:stream';
 import type { LimitsConfig, OriginRule } from '../../config/model.js';
-import { errorCode, isOriginError } from '../../origin/errors.js';
 import type { OriginConnection, OriginHandler } from '../../origin/connection.js';
 import type { AcquireRequest, OriginLease, OriginPools } from '../../origin/pool.js';
 import { BodyFramer } from '../h1/body-framer.js';
 import { HttpError, isHttpError } from '../h1/errors.js';
 import { PendingBytes } from '../h1/pending.js';
 import { parseRequestHead, type RequestHead } from '../h1/request-head.js';
-import { parseResponseHead, type ResponseContext, type ResponseHead } from '../h1/response-head.js';
+import type { ResponseHead } from '../h1/response-head.js';
+import { ResponseHeadReader } from '../h1/response-reader.js';
 import type { ClientConnectionInfo, Http1Hooks, OriginFailure, ResponseInfo } from '../hooks.js';
 import { localResponse } from './local-response.js';
+import { boundInfo, failureDetail, failureOf, IDEMPOTENT, statusFor } from './origin-side.js';
 import { clientAddressOf, forwardRequestHead, forwardResponseHead, type ForwardContext, type ResponseForwarding } from './rewrite.js';
 
 /** The client socket: a TLSSocket, or any Duplex with the same surface. */
@@ -79,7 +80,6 @@ const PAUSE_CLIENT_BACKLOG = 4; // the client is not reading our answers: stop r
 /** A body part up to this size is copied behind its head so both go out in one write. */
 const MERGE_BODY_BYTES = 16_384;
 
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 const NO_REQUEST_BODY = 'none';
 
 class Http1Connection implements OriginHandler {
@@ -98,8 +98,7 @@ class Http1Connection implements OriginHandler {
   private origin: OriginConnection | undefined;
   private readonly reqFramer = new BodyFramer();
   private readonly resFramer = new BodyFramer();
-  private readonly resPending = new PendingBytes();
-  private resScanFrom = 0;
+  private readonly resHeads: ResponseHeadReader;
   private resPhase = RES_HEAD;
   private res: ResponseHead | undefined;
   private finalHeadSent = false;
@@ -132,7 +131,6 @@ class Http1Connection implements OriginHandler {
   private readonly acquireReq: AcquireRequest = { rule: undefined as unknown as OriginRule, host: '', sni: undefined, alpn: 'http/1.1', fresh: false, signal: undefined };
   /** Reused per response (no allocation per request). */
   private readonly resFw: ResponseForwarding;
-  private readonly resCtx: ResponseContext;
 
   constructor(
     private readonly client: ClientSocket,
@@ -150,7 +148,7 @@ class Http1Connection implements OriginHandler {
     this.idleTimeoutMs = opts.idleTimeoutMs ?? 60_000; // limits.idle_timeout default
     this.headLimits = { maxHeadBytes: opts.maxHeaderBytes ?? 16_384 }; // limits.max_header_size default
     this.resFw = { close: false, keepAliveFor10: false, switching: false, via: this.via };
-    this.resCtx = { headRequest: false, maxHeadBytes: this.maxResponseHead };
+    this.resHeads = new ResponseHeadReader(this.maxResponseHead);
   }
 
   start(initial: Buffer | undefined): void {
@@ -253,7 +251,7 @@ class Http1Connection implements OriginHandler {
     }
     this.releaseOrigin(false);
     this.pending.clear();
-    this.resPending.clear();
+    this.resHeads.clear();
     this.done({ requests: this.requests, reason: this.closeReason });
   }
 
@@ -424,22 +422,8 @@ class Http1Connection implements OriginHandler {
     this.origin = conn;
     conn.handler = this;
     this.phase = EXCHANGE;
-    this.resPending.clear();
-    this.resScanFrom = 0;
-    this.report(this.hooks.onOriginBound, {
-      request: this.requests,
-      ruleIndex: rule.index,
-      originConnectionId: conn.id,
-      poolKey: lease.poolKey,
-      reused: lease.reused,
-      sni: lease.sni,
-      missReason: lease.missReason,
-      verifyError: lease.verifyError,
-      resumed: lease.resumed,
-      address: conn.address,
-      port: conn.port,
-      retry: this.retried,
-    });
+    this.resHeads.clear();
+    this.report(this.hooks.onOriginBound, boundInfo(this.requests, rule.index, lease, conn.id, conn.address, conn.port, this.retried));
     // body bytes that arrived with the head (or while binding) go out in the same write
     let first: Buffer | undefined;
     if (this.pending.length > 0 && !this.reqFramer.done) {
@@ -527,7 +511,7 @@ class Http1Connection implements OriginHandler {
     if (this.phase !== EXCHANGE) return;
     if (this.originArmed) this.originTimer!.refresh();
     if (this.resPhase === RES_HEAD) {
-      this.resPending.append(chunk);
+      this.resHeads.append(chunk);
       this.readResponseHeads();
       return;
     }
@@ -543,20 +527,13 @@ class Http1Connection implements OriginHandler {
     const req = this.req!;
     while (this.resPhase === RES_HEAD && this.phase === EXCHANGE) {
       let res: ResponseHead | undefined;
-      const data = this.resPending.view();
       try {
-        this.resCtx.headRequest = req.method === 'HEAD';
-        res = parseResponseHead(data, this.resCtx, this.resScanFrom);
+        res = this.resHeads.next(req.method === 'HEAD');
       } catch (err) {
         this.originFailed(err, 'bad_response');
         return;
       }
-      if (!res) {
-        this.resScanFrom = data.length;
-        return;
-      }
-      this.resScanFrom = 0;
-      this.resPending.consume(res.end);
+      if (!res) return;
       if (res.status === 101) {
         if (!req.upgrade) {
           this.originFailed(new HttpError('unexpected_switch', 502, '101 to a request that did not ask to upgrade'), 'bad_response');
@@ -597,7 +574,7 @@ class Http1Connection implements OriginHandler {
     fw.switching = false;
     this.resFramer.reset(res.body, res.contentLength, 'response', this.maxResponseHead);
     // scan what came with the head before sending anything: bad framing is still a clean 502
-    const rest = this.resPending.take();
+    const rest = this.resHeads.take();
     let end: number;
     try {
       end = rest.length > 0 ? this.resFramer.scan(rest, 0, rest.length) : this.resFramer.done ? 0 : -1;
@@ -722,7 +699,7 @@ class Http1Connection implements OriginHandler {
     this.res = res;
     this.tHead = performance.now();
     this.finalHeadSent = true;
-    const rest = this.resPending.take();
+    const rest = this.resHeads.take();
     this.client.cork();
     this.writeClient(forwardResponseHead(res, { close: false, keepAliveFor10: false, switching: true, via: this.via }));
     if (rest.length > 0) this.writeClient(rest);
@@ -744,9 +721,9 @@ class Http1Connection implements OriginHandler {
    * (a second status line is never sent).
    */
   private originFailed(err: unknown, code: OriginFailure | undefined, conn = this.origin): void {
-    const failure: OriginFailure = code ?? (isOriginError(err) ? err.code : 'origin_reset');
+    const failure = failureOf(err, code);
     const status = statusFor(failure);
-    const detail = isHttpError(err) ? err.code : isOriginError(err) ? err.detail : errorCode(err);
+    const detail = failureDetail(err);
     const lease = this.lease;
     this.originArmed = false;
     this.report(this.hooks.onOriginError, {
@@ -884,18 +861,5 @@ class Http1Connection implements OriginHandler {
     } catch {
       // hooks are the host's responsibility; the request path carries on
     }
-  }
-}
-
-function statusFor(failure: OriginFailure): number {
-  switch (failure) {
-    case 'connect_timeout':
-    case 'response_timeout':
-      return 504;
-    case 'pool_full':
-    case 'queue_timeout':
-      return 503;
-    default:
-      return 502;
   }
 }

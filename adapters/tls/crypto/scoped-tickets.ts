@@ -1,15 +1,13 @@
 // A TicketPort over scoped ticket keys (docs/design/ticket-keys.md): the offload engine's tickets
 // under the fleet block, with the same key names as the native engine's — scope name (8) || node
 // tag (8) — so the ticket router and `issuedBy` work for both engines.
-// Ticket = key name (16) || nonce (12) || AES-256-GCM(session) || tag (16), AAD = key name.
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+// Tickets are in the one offload format (ticket-aead.ts).
 import type { TicketPort } from '../engine/server/ports.js';
+import { openTicket, sealTicket, ticketAeadKey, TICKET_NAME_LENGTH } from './ticket-aead.js';
 
 const SCOPE_NAME = 8;
-const NODE_TAG = 8;
-const NAME = SCOPE_NAME + NODE_TAG;
-const NONCE = 12;
-const TAG = 16;
+const NODE_TAG = TICKET_NAME_LENGTH - SCOPE_NAME;
+const NAME = TICKET_NAME_LENGTH;
 
 /** One key of a scope: what `deriveScopedParts` gives for a block key and a scope. */
 export interface ScopedTicketKey {
@@ -44,8 +42,7 @@ export class ScopedTicketSealer implements TicketPort {
     for (const k of keys) {
       const scopeName = Buffer.from(k.scopeName, 'hex');
       if (scopeName.length !== SCOPE_NAME || k.secrets.length !== 32) throw new RangeError('a scoped ticket key needs an 8-byte scope name and 32 secret bytes');
-      // A label of its own: the same secrets also feed OpenSSL's HMAC/AES keys for the native engine.
-      const held = { scopeName, aeadKey: Buffer.from(hkdfSync('sha256', k.secrets, Buffer.alloc(0), 'tlsedge offload ticket v1', 32)) };
+      const held = { scopeName, aeadKey: ticketAeadKey(k.secrets) };
       this.held.push(held);
       if (k.active && !sealing) sealing = held;
     }
@@ -55,26 +52,12 @@ export class ScopedTicketSealer implements TicketPort {
   seal(plaintext: Uint8Array): Uint8Array | undefined {
     const key = this.sealing;
     if (!key) return undefined;
-    const name = Buffer.concat([key.scopeName, this.tag]);
-    const nonce = randomBytes(NONCE);
-    const c = createCipheriv('aes-256-gcm', key.aeadKey, nonce);
-    c.setAAD(name);
-    const body = Buffer.concat([c.update(plaintext), c.final()]);
-    return new Uint8Array(Buffer.concat([name, nonce, body, c.getAuthTag()]));
+    return sealTicket(Buffer.concat([key.scopeName, this.tag]), key.aeadKey, plaintext);
   }
 
   open(ticket: Uint8Array): Uint8Array | undefined {
-    if (ticket.length < NAME + NONCE + TAG + 1) return undefined;
     const key = this.find(ticket);
-    if (!key) return undefined;
-    const d = createDecipheriv('aes-256-gcm', key.aeadKey, ticket.subarray(NAME, NAME + NONCE));
-    d.setAAD(ticket.subarray(0, NAME));
-    d.setAuthTag(ticket.subarray(ticket.length - TAG));
-    try {
-      return new Uint8Array(Buffer.concat([d.update(ticket.subarray(NAME + NONCE, ticket.length - TAG)), d.final()]));
-    } catch {
-      return undefined;
-    }
+    return key ? openTicket(ticket, key.aeadKey) : undefined;
   }
 
   /** The ticket's full key name (scope name || node tag), hex, when its scope name is one of ours. */

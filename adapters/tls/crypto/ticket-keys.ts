@@ -1,14 +1,11 @@
 // A reference TicketPort over an ATS-format key block (48-byte keys back to back, the first one
-// seals — CONFIG.md `session.tickets.key_file`). Ticket = key name (16) || nonce (12) ||
-// AES-256-GCM(session) || tag (16), AAD = key name; the AEAD key is HKDF-SHA256 of the whole
-// 48-byte key, so the same block can also feed node:tls's setTicketKeys for the native engine.
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+// seals — CONFIG.md `session.tickets.key_file`), in the one offload ticket format (ticket-aead.ts);
+// the AEAD key is HKDF-SHA256 of the whole 48-byte key, so the same block can also feed
+// node:tls's setTicketKeys for the native engine.
 import type { TicketPort } from '../engine/server/ports.js';
+import { openTicket, sealTicket, ticketAeadKey, TICKET_NAME_LENGTH as NAME } from './ticket-aead.js';
 
 export const TICKET_KEY_LENGTH = 48;
-const NAME = 16;
-const NONCE = 12;
-const TAG = 16;
 
 interface Key {
   readonly name: Buffer;
@@ -33,7 +30,7 @@ export class TicketKeyRing implements TicketPort {
       keys.push({
         name: raw.subarray(0, NAME),
         hexName: raw.subarray(0, NAME).toString('hex'),
-        aeadKey: Buffer.from(hkdfSync('sha256', raw, Buffer.alloc(0), 'tlsedge offload ticket v1', 32)),
+        aeadKey: ticketAeadKey(raw),
       });
     }
     this.keys = keys;
@@ -42,25 +39,13 @@ export class TicketKeyRing implements TicketPort {
   seal(plaintext: Uint8Array): Uint8Array | undefined {
     const key = this.keys[0];
     if (!key) return undefined;
-    const nonce = randomBytes(NONCE);
-    const c = createCipheriv('aes-256-gcm', key.aeadKey, nonce);
-    c.setAAD(key.name);
-    const body = Buffer.concat([c.update(plaintext), c.final()]);
-    return new Uint8Array(Buffer.concat([key.name, nonce, body, c.getAuthTag()]));
+    return sealTicket(key.name, key.aeadKey, plaintext);
   }
 
   open(ticket: Uint8Array): Uint8Array | undefined {
-    if (ticket.length < NAME + NONCE + TAG + 1) return undefined;
+    // the key was found by its name: the ticket's name bytes are the AAD it was sealed with
     const key = this.find(ticket);
-    if (!key) return undefined;
-    const d = createDecipheriv('aes-256-gcm', key.aeadKey, ticket.subarray(NAME, NAME + NONCE));
-    d.setAAD(key.name);
-    d.setAuthTag(ticket.subarray(ticket.length - TAG));
-    try {
-      return new Uint8Array(Buffer.concat([d.update(ticket.subarray(NAME + NONCE, ticket.length - TAG)), d.final()]));
-    } catch {
-      return undefined;
-    }
+    return key ? openTicket(ticket, key.aeadKey) : undefined;
   }
 
   keyNameOf(ticket: Uint8Array): string | undefined {
