@@ -4,13 +4,12 @@
 // connection statechart with the same facts (the machine decides which facts are legal when).
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { createActor, type Actor } from 'xstate';
 import { ClientHelloPeeker, type PeekResult } from '../../adapters/tls/hello/peek.js';
 import { looksLikeHttp } from '../../adapters/tls/hello/http-sniff.js';
 import { AlertDescription, nameOf } from '../../adapters/tls/wire/enums.js';
 import type { NativeHandshakeError } from '../../adapters/tls/native/engine.js';
 import type { EventStream } from '../../bus/recorder.js';
-import { connectionMachine, SELF_TRANSITIONS, type ConnectionMachineEvent, type ConnectionStateName } from '../../machines/connection/machine.js';
+import { ConnectionChart } from '../../machines/connection/chart.js';
 import { connectionEventType, type ClientCertFacts, type ConnectionEventData, type ConnectionFact, type HelloFacts } from './events.js';
 import type { ConnectionServices, EstablishedConnection, RequestReporter, ResumptionRoute } from './ports.js';
 import { policyId, type PolicyDecision } from './policy.js';
@@ -22,7 +21,8 @@ const TLS_VERSIONS: Record<string, string> = { TLSv1: '1.0', 'TLSv1.1': '1.1', '
 
 export class ConnectionActor implements RequestReporter {
   readonly id: string;
-  private readonly machine: Actor<typeof connectionMachine>;
+  /** This connection's place in the shared connection statechart. */
+  private readonly chart = new ConnectionChart();
   private readonly events: EventStream;
   private readonly startedAt = performance.now();
   private peeker: ClientHelloPeeker | undefined;
@@ -46,12 +46,10 @@ export class ConnectionActor implements RequestReporter {
   ) {
     this.id = id;
     this.events = services.recorder.stream(id);
-    this.machine = createActor(connectionMachine, { input: { id } });
   }
 
   start(): void {
     const { socket, services } = this;
-    this.machine.start();
     services.metrics.opened();
     this.events.emit(connectionEventType('accepted'), {
       remoteAddress: socket.remoteAddress ?? '',
@@ -72,9 +70,7 @@ export class ConnectionActor implements RequestReporter {
 
   private fact<F extends Exclude<ConnectionFact, 'accepted'>>(fact: F, data: ConnectionEventData[F], subject?: string | null): void {
     this.events.emit(connectionEventType(fact), data, subject ?? this.hello?.sni ?? undefined);
-    // Facts that cannot change the current state are recorded only (see SELF_TRANSITIONS).
-    if (SELF_TRANSITIONS[this.machine.getSnapshot().value as ConnectionStateName]?.has(fact)) return;
-    this.machine.send({ type: fact, ...data } as ConnectionMachineEvent);
+    this.chart.send(fact, data);
   }
 
   // --- accept: read the ClientHello ---------------------------------------------------------
@@ -313,7 +309,7 @@ export class ConnectionActor implements RequestReporter {
     clearTimeout(this.helloTimer);
     this.services.native.forget(this.socket);
     if (this.route) this.services.resumption?.forget(this.route);
-    const state = String(this.machine.getSnapshot().value);
+    const state = this.chart.state;
     if (state === 'accept' && !this.closeReason) {
       // Closed before a complete hello: a handshake failure too (scanners, probes, aborted clients).
       this.closeReason = 'client_closed';
@@ -328,7 +324,6 @@ export class ConnectionActor implements RequestReporter {
       bytesOut: this.socket.bytesWritten,
       state,
     });
-    this.machine.stop();
     this.services.metrics.closed();
   };
 }

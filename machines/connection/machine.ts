@@ -9,9 +9,9 @@
 //
 // `originBound` is the connection's lifecycle stage "serving requests through origin connections",
 // entered at its first binding. Each request's binding, completion or refusal is recorded as its
-// own event (origin_bound, request_completed, …) and accepted here as a self-transition; the chart
-// does not toggle per request, because an XState transition costs 10–50 µs and a keep-alive request
-// has a CPU budget of ~100 µs (docs/design/connection-statechart.md).
+// own event (origin_bound, request_completed, …) and accepted here as a self-transition: a
+// per-request toggle would add nothing the events do not carry (docs/design/connection-statechart.md).
+// Live connections walk this machine through chart.ts; replay runs it as an actor.
 import { assign, setup } from 'xstate';
 import type { ConnectionEventData } from '../../actors/connection/events.js';
 
@@ -33,15 +33,14 @@ export interface ConnectionContext {
 export type ConnectionStateName = 'accept' | 'sniSelected' | 'handshaking' | 'handshakeOffloaded' | 'tunneling' | 'established' | 'originBound' | 'closed';
 
 /**
- * Facts that never leave the state they arrive in. The connection actor records them but does not
- * send them to its machine (a no-op transition still costs a macrostep); the machine accepts them,
- * so a replay that sends every recorded fact reaches the same states (tested).
+ * What the machine's guards and actions read, as strings: equal keys, equal decisions. chart.ts
+ * memoises XState's transitions on them, so keep this in step with `guards` and `actions` below
+ * (test/unit/connection/chart.test.ts walks random fact sequences through both).
  */
-export const SELF_TRANSITIONS: Readonly<Partial<Record<ConnectionStateName, ReadonlySet<ConnectionMachineFact>>>> = {
-  accept: new Set(['client_hello_received']),
-  tunneling: new Set(['tunnel_opened']),
-  established: new Set(['request_refused', 'origin_failed']),
-  originBound: new Set(['origin_bound', 'request_completed', 'request_refused', 'origin_failed']),
+export const decisionKey = {
+  snapshot: (state: ConnectionStateName, context: ConnectionContext): string => (context.tunnel ? `${state}+tunnel` : state),
+  event: <F extends ConnectionMachineFact>(fact: F, data: ConnectionEventData[F]): string =>
+    fact === 'policy_selected' && (data as ConnectionEventData['policy_selected']).tunnel !== null ? 'policy_selected+tunnel' : fact,
 };
 
 export const connectionMachine = setup({

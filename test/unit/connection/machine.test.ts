@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createActor } from 'xstate';
-import { connectionMachine, SELF_TRANSITIONS, type ConnectionMachineEvent } from '../../../machines/connection/machine.js';
+import { connectionMachine, type ConnectionMachineEvent } from '../../../machines/connection/machine.js';
+
+/** Facts recorded in a state that must leave it unchanged (per-request facts, the hello, the tunnel). */
+const SELF_TRANSITIONS: Record<string, string[]> = {
+  accept: ['client_hello_received'],
+  tunneling: ['tunnel_opened'],
+  established: ['request_refused', 'origin_failed'],
+  originBound: ['origin_bound', 'request_completed', 'request_refused', 'origin_failed'],
+};
 
 function run(events: ConnectionMachineEvent[]): string[] {
   const actor = createActor(connectionMachine, { input: { id: 'c1' } }).start();
@@ -40,7 +48,7 @@ describe('connection statechart', () => {
     assert.equal(states.at(-1), 'established');
   });
 
-  it('accepts every SELF_TRANSITIONS fact in its state without leaving it (the actor may skip sending them)', () => {
+  it('accepts per-request, hello and tunnel facts in their state without leaving it', () => {
     const reach: Record<string, ConnectionMachineEvent[]> = {
       accept: [],
       tunneling: [policy('127.0.0.1:1')],
@@ -57,7 +65,7 @@ describe('connection statechart', () => {
     };
     let checked = 0;
     for (const [state, facts] of Object.entries(SELF_TRANSITIONS)) {
-      for (const fact of facts!) {
+      for (const fact of facts) {
         const actor = createActor(connectionMachine, { input: { id: 'c1' } }).start();
         for (const e of reach[state]!) actor.send(e);
         assert.equal(actor.getSnapshot().value, state);
