@@ -12,7 +12,7 @@ import type { EventStream } from '../../bus/recorder.js';
 import { ConnectionChart } from '../../machines/connection/chart.js';
 import { connectionEventType, type ClientCertFacts, type ConnectionEventData, type ConnectionFact, type HelloFacts } from './events.js';
 import type { ConnectionServices, EstablishedConnection, RequestReporter, ResumptionRoute } from './ports.js';
-import { policyId, type PolicyDecision } from './policy.js';
+import { metricsName, policyId, type PolicyDecision } from './policy.js';
 import { usesOffload } from './offload.js';
 import { clientCertRefusal, describeClientCertificate, type ClientCertRefusal } from './client-cert.js';
 import { explainHandshakeFailure, refusesMissingAlpn } from './refusals.js';
@@ -174,14 +174,14 @@ export class ConnectionActor implements RequestReporter {
         secure: (tls, data) => {
           tls.on('error', this.onSocketError);
           this.fact('handshake_completed', data);
-          this.services.metrics.handshake('completed', data.version, policy.facts.match, data.durationMs / 1000, data.resumed);
+          this.services.metrics.handshake('completed', data.version, metricsName(policy), data.durationMs / 1000, data.resumed);
           const established: EstablishedConnection = { id: this.id, remoteAddress: this.socket.remoteAddress ?? '', remotePort: this.socket.remotePort ?? 0, sni: this.hello?.sni ?? null, alpn: data.alpn, tlsVersion: data.version, policy, ...(data.clientCert ? { clientCert: data.clientCert } : {}) };
           this.services.app.serve(tls, established, this);
         },
         failed: (data) => {
           this.closeReason = data.reason;
           this.fact('handshake_failed', data);
-          this.services.metrics.handshake('failed', 'none', policy.facts.match, (performance.now() - this.startedAt) / 1000, null);
+          this.services.metrics.handshake('failed', 'none', metricsName(policy), (performance.now() - this.startedAt) / 1000, null);
           // No destroy: the engine closes the socket itself once its alert is written.
         },
       });
@@ -194,7 +194,7 @@ export class ConnectionActor implements RequestReporter {
   private fail(stage: ConnectionEventData['handshake_failed']['stage'], reason: string, alert: string | null, message: string): void {
     this.closeReason = reason;
     this.fact('handshake_failed', { reason, stage, alert, message });
-    this.services.metrics.handshake('failed', 'none', this.policy?.facts.match ?? 'none', (performance.now() - this.startedAt) / 1000, null);
+    this.services.metrics.handshake('failed', 'none', metricsName(this.policy), (performance.now() - this.startedAt) / 1000, null);
     this.socket.destroy();
   }
 
@@ -205,7 +205,7 @@ export class ConnectionActor implements RequestReporter {
     failed: (error: NativeHandshakeError, tls: TLSSocket | undefined): void => {
       this.closeReason = error.code;
       this.fact('handshake_failed', { reason: error.code, stage: 'handshake', alert: error.alert, message: explainHandshakeFailure(error.code, error.message, this.hello, this.policy?.rule) });
-      this.services.metrics.handshake('failed', 'none', this.policy?.facts.match ?? 'none', (performance.now() - this.startedAt) / 1000, null);
+      this.services.metrics.handshake('failed', 'none', metricsName(this.policy), (performance.now() - this.startedAt) / 1000, null);
       (tls ?? this.socket).destroy();
     },
   };
@@ -236,7 +236,7 @@ export class ConnectionActor implements RequestReporter {
       if (r.resumedElsewhere !== undefined) data.resumedElsewhere = r.resumedElsewhere;
     }
     this.fact('handshake_completed', data);
-    this.services.metrics.handshake('completed', version, this.policy!.facts.match, durationMs / 1000, resumed);
+    this.services.metrics.handshake('completed', version, metricsName(this.policy), durationMs / 1000, resumed);
     tls.on('error', this.onSocketError);
     const established: EstablishedConnection = {
       id: this.id,
@@ -256,7 +256,7 @@ export class ConnectionActor implements RequestReporter {
     this.tls = tls;
     this.closeReason = refusal.reason;
     this.fact('handshake_failed', { reason: refusal.reason, stage: 'handshake', alert: null, message: refusal.message });
-    this.services.metrics.handshake('failed', 'none', this.policy?.facts.match ?? 'none', (performance.now() - this.startedAt) / 1000, null);
+    this.services.metrics.handshake('failed', 'none', metricsName(this.policy), (performance.now() - this.startedAt) / 1000, null);
     tls.on('error', this.onSocketError);
     if (this.services.app.refuse) this.services.app.refuse(tls, typeof alpn === 'string' ? alpn : null, refusal);
     else tls.destroy();

@@ -24,6 +24,16 @@ export const DEFAULT_RULE: SniRule = {
   engine: 'native',
 };
 
+/**
+ * The `sni` label of the handshake metrics: the sni rule that matched or, where only the built-in
+ * default rule applies, the served certificate's name — always a configured name, never the
+ * client's SNI, so the label set stays as small as the config.
+ */
+export function metricsName(policy: PolicyDecision | undefined): string {
+  if (!policy) return 'none';
+  return policy.facts.matchedBy === 'default' ? (policy.facts.certificate ?? 'none') : policy.facts.match;
+}
+
 /** Returns the SHA-256 fingerprint of a certificate's leaf, hex (or null when unreadable). */
 export type FingerprintOf = (certificate: CertificateConfig) => string | null;
 

@@ -50,8 +50,17 @@ export class ProxyMetrics implements ConnectionMetrics {
     return child;
   }
 
+  /** Bounded: results × versions × sni rules (from the config) × resumption kinds. */
+  private readonly handshakeChildren = new Map<string, { count: { inc(): void }; seconds: { observe(value: number): void } }>();
+
   handshake(result: 'completed' | 'failed', version: string, sni: string, seconds: number, resumed: string | null): void {
-    this.handshakes.labels(result, version, sni, resumed ?? 'none').inc();
-    if (result === 'completed') this.handshakeSeconds.labels(version).observe(seconds);
+    const key = `${result}\0${version}\0${sni}\0${resumed}`;
+    let child = this.handshakeChildren.get(key);
+    if (!child) {
+      child = { count: this.handshakes.labels(result, version, sni, resumed ?? 'none'), seconds: this.handshakeSeconds.labels(version) };
+      this.handshakeChildren.set(key, child);
+    }
+    child.count.inc();
+    if (result === 'completed') child.seconds.observe(seconds);
   }
 }

@@ -209,6 +209,37 @@ function edgeScenarios(transport: 'memory' | 'nats', skip: string | false): void
       assert.match(failed.reason, /refused|connect/);
     });
 
+    it('counts handshakes by result, version and configured name, their durations and origin requests in /metrics', async () => {
+      const metrics = edge!.built.runtime.metrics;
+      const read = async () => {
+        const text = await metrics.metrics();
+        return {
+          completed: sample(text, 'tlsedge_handshakes_total', { result: 'completed', version: '1.3', sni: 'a.test', resumed: 'none' }),
+          durations: sample(text, 'tlsedge_handshake_duration_seconds_count', { version: '1.3' }),
+          ok: sample(text, 'tlsedge_origin_requests_total', { status: '2xx' }),
+          refused: sample(text, 'tlsedge_origin_requests_total', { status: '502' }),
+          accepted: sample(text, 'tlsedge_connections_total', {}),
+          failed: sample(text, 'tlsedge_handshakes_total', { result: 'failed', version: 'none', sni: 'none', resumed: 'none' }),
+        };
+      };
+      const before = await read();
+      const ca = readFileSync(pki.caFile);
+      for (const path of ['/m1', '/m2']) assert.equal((await httpsGet(edge!.port, 'a.test', path, ca)).status, 200);
+      assert.equal((await httpsGet(edge!.port, 'a.test', '/dead/m3', ca)).status, 502);
+      await new Promise<void>((resolve) => {
+        // a TLS handshake record whose body is not a ClientHello: refused before any policy
+        const s = netConnect(edge!.port, '127.0.0.1', () => s.write(Buffer.from([22, 3, 1, 0, 5, 1, 0, 0, 1, 0])));
+        s.on('error', () => undefined).on('close', () => resolve()).resume();
+      });
+      const after = await read();
+      assert.equal(after.completed - before.completed, 3);
+      assert.equal(after.durations - before.durations, 3);
+      assert.equal(after.ok - before.ok, 2);
+      assert.equal(after.refused - before.refused, 1);
+      assert.equal(after.accepted - before.accepted, 4);
+      assert.equal(after.failed - before.failed, 1, 'the refused hello counts as a failed handshake, sni "none"');
+    });
+
     it('answers 421 when the Host belongs to another policy than the connection', async () => {
       const res = await httpsGet(edge!.port, 'a.test', '/', readFileSync(pki.caFile), { host: 'b.test' });
       assert.equal(res.status, 421);
@@ -218,3 +249,14 @@ function edgeScenarios(transport: 'memory' | 'nats', skip: string | false): void
 
 edgeScenarios('memory', false);
 edgeScenarios('nats', missingTools('nats-server'));
+
+/** One sample of a Prometheus text exposition with exactly these labels (0 when absent). */
+function sample(text: string, name: string, labels: Record<string, string>): number {
+  const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`).sort().join(',');
+  for (const line of text.split('\n')) {
+    const m = /^([a-z_]+)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    if ((m[2] ?? '').split(',').filter(Boolean).sort().join(',') === want) return Number(m[3]);
+  }
+  return 0;
+}
