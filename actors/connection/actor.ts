@@ -110,8 +110,13 @@ export class ConnectionActor implements RequestReporter {
   private failHello(reason: string, alert: string | null, message: string, destroy = true): void {
     this.closeReason = reason;
     this.fact('handshake_failed', { reason, stage: 'hello', alert, message });
-    this.services.metrics.handshake('failed', 'none', this.hello?.sni ?? 'none', (performance.now() - this.startedAt) / 1000, null);
+    this.countFailedHandshake();
     if (destroy) this.socket.destroy();
+  }
+
+  /** Counts a failed handshake in the metrics, under its configured name (`none` before a policy). */
+  private countFailedHandshake(): void {
+    this.services.metrics.handshake('failed', 'none', metricsName(this.policy), (performance.now() - this.startedAt) / 1000, null);
   }
 
   /** A fatal alert as a plaintext record (RFC 8446 §6): content type 21, level 2. */
@@ -181,7 +186,7 @@ export class ConnectionActor implements RequestReporter {
         failed: (data) => {
           this.closeReason = data.reason;
           this.fact('handshake_failed', data);
-          this.services.metrics.handshake('failed', 'none', metricsName(policy), (performance.now() - this.startedAt) / 1000, null);
+          this.countFailedHandshake();
           // No destroy: the engine closes the socket itself once its alert is written.
         },
       });
@@ -194,7 +199,7 @@ export class ConnectionActor implements RequestReporter {
   private fail(stage: ConnectionEventData['handshake_failed']['stage'], reason: string, alert: string | null, message: string): void {
     this.closeReason = reason;
     this.fact('handshake_failed', { reason, stage, alert, message });
-    this.services.metrics.handshake('failed', 'none', metricsName(this.policy), (performance.now() - this.startedAt) / 1000, null);
+    this.countFailedHandshake();
     this.socket.destroy();
   }
 
@@ -205,7 +210,7 @@ export class ConnectionActor implements RequestReporter {
     failed: (error: NativeHandshakeError, tls: TLSSocket | undefined): void => {
       this.closeReason = error.code;
       this.fact('handshake_failed', { reason: error.code, stage: 'handshake', alert: error.alert, message: explainHandshakeFailure(error.code, error.message, this.hello, this.policy?.rule) });
-      this.services.metrics.handshake('failed', 'none', metricsName(this.policy), (performance.now() - this.startedAt) / 1000, null);
+      this.countFailedHandshake();
       (tls ?? this.socket).destroy();
     },
   };
@@ -256,7 +261,7 @@ export class ConnectionActor implements RequestReporter {
     this.tls = tls;
     this.closeReason = refusal.reason;
     this.fact('handshake_failed', { reason: refusal.reason, stage: 'handshake', alert: null, message: refusal.message });
-    this.services.metrics.handshake('failed', 'none', metricsName(this.policy), (performance.now() - this.startedAt) / 1000, null);
+    this.countFailedHandshake();
     tls.on('error', this.onSocketError);
     if (this.services.app.refuse) this.services.app.refuse(tls, typeof alpn === 'string' ? alpn : null, refusal);
     else tls.destroy();
@@ -314,7 +319,7 @@ export class ConnectionActor implements RequestReporter {
       // Closed before a complete hello: a handshake failure too (scanners, probes, aborted clients).
       this.closeReason = 'client_closed';
       this.fact('handshake_failed', { reason: 'client_closed', stage: 'hello', alert: null, message: 'the client closed before sending a complete ClientHello' });
-      this.services.metrics.handshake('failed', 'none', 'none', (performance.now() - this.startedAt) / 1000, null);
+      this.countFailedHandshake();
     }
     this.fact('closed', {
       reason: this.closeReason ?? 'client_closed',
