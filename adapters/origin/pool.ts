@@ -106,6 +106,27 @@ export class OriginPools {
     return conn ? this.lease(conn, true, undefined, undefined) : undefined;
   }
 
+  /**
+   * Binds `req` to a connection and calls back exactly once: at once with an idle connection (the
+   * keep-alive fast path: no promise, no signal), otherwise when {@link acquire} settles. `signal`
+   * is asked for only when the request has to wait.
+   */
+  bind(req: AcquireRequest, signal: () => AbortSignal, bound: (lease: OriginLease) => void, failed: (err: unknown) => void): void {
+    let lease: OriginLease | undefined;
+    try {
+      lease = this.tryAcquireIdle(req);
+    } catch (err) {
+      failed(err);
+      return;
+    }
+    if (lease) {
+      bound(lease);
+      return;
+    }
+    req.signal = signal();
+    this.acquire(req).then(bound, failed);
+  }
+
   /** A connection for `req`: idle if one fits, else new, else (at max_connections) after a bounded wait. */
   async acquire(req: AcquireRequest): Promise<OriginLease> {
     if (this.closed) throw new OriginError('closed', 'origin pool is closed');

@@ -57,25 +57,14 @@ export class H2ToH1Exchange extends Exchange implements OriginHandler {
 
   private bind(fresh: boolean): void {
     const ar: AcquireRequest = { rule: this.rule, host: this.host, sni: this.routeSni, alpn: 'http/1.1', fresh, signal: undefined };
-    let lease: OriginLease | undefined;
-    try {
-      lease = this.ctx.h1.tryAcquireIdle(ar);
-    } catch (err) {
-      this.originFailed(err, undefined);
-      return;
-    }
-    if (lease) {
-      this.bound(lease);
-      return;
-    }
-    ar.signal = (this.abort ??= new AbortController()).signal;
-    this.ctx.h1.acquire(ar).then(
-      (l) => this.bound(l),
-      (err: unknown) => {
-        if (this.phase === BINDING) this.originFailed(err, undefined);
-      },
-    );
+    this.ctx.h1.bind(ar, this.abortSignal, this.onLease, this.onLeaseFailed);
   }
+
+  private readonly abortSignal = (): AbortSignal => (this.abort ??= new AbortController()).signal;
+  private readonly onLease = (lease: OriginLease): void => this.bound(lease);
+  private readonly onLeaseFailed = (err: unknown): void => {
+    if (this.phase === BINDING) this.originFailed(err, undefined);
+  };
 
   private bound(lease: OriginLease): void {
     if (this.phase !== BINDING) {

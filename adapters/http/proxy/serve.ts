@@ -389,25 +389,14 @@ class Http1Connection implements OriginHandler {
     ar.sni = this.routeSni;
     ar.fresh = fresh;
     ar.signal = undefined;
-    let lease: OriginLease | undefined;
-    try {
-      lease = this.pools.tryAcquireIdle(ar);
-    } catch (err) {
-      this.originFailed(err, undefined);
-      return;
-    }
-    if (lease) {
-      this.bound(lease);
-      return;
-    }
-    ar.signal = (this.abort ??= new AbortController()).signal;
-    this.pools.acquire(ar).then(
-      (l) => this.bound(l),
-      (err: unknown) => {
-        if (this.phase === BINDING) this.originFailed(err, undefined);
-      },
-    );
+    this.pools.bind(ar, this.abortSignal, this.onLease, this.onLeaseFailed);
   }
+
+  private readonly abortSignal = (): AbortSignal => (this.abort ??= new AbortController()).signal;
+  private readonly onLease = (lease: OriginLease): void => this.bound(lease);
+  private readonly onLeaseFailed = (err: unknown): void => {
+    if (this.phase === BINDING) this.originFailed(err, undefined);
+  };
 
   private bound(lease: OriginLease): void {
     if (this.phase !== BINDING) {
