@@ -134,10 +134,10 @@ class Http1Connection implements OriginHandler {
 
   constructor(
     private readonly client: ClientSocket,
-    private readonly conn: ClientConnectionInfo,
+    conn: ClientConnectionInfo,
     private readonly hooks: Http1Hooks,
     private readonly pools: OriginPools,
-    private readonly opts: Http1Options,
+    opts: Http1Options,
     private readonly done: (summary: Http1Summary) => void,
   ) {
     this.via = opts.via ?? '1.1 tlsedge';

@@ -3,23 +3,11 @@
 // in one go and the server switches its write side to the application key.
 import { SignatureScheme, nameOf } from '../../wire/enums.js';
 import { TlsError } from '../../wire/errors.js';
-import type { HandshakeSecret } from '../key-schedule.js';
 import { finishedVerifyData } from '../key-schedule.js';
 import { encodeCertificateVerify } from '../messages/certificate-verify.js';
 import { encodeFinished } from '../messages/finished.js';
-import type { Transcript } from '../transcript.js';
 import { fail, flushFlight, installWriter, type Out } from './records.js';
-import type { AfterServerFinished, AwaitingSignature, Conn, Negotiated, PendingFlight, ServerState } from './state.js';
-
-export interface FlightInProgress {
-  readonly neg: Negotiated;
-  readonly transcript: Transcript;
-  readonly handshakeSecret: HandshakeSecret;
-  readonly clientHandshakeSecret: Uint8Array;
-  readonly serverHandshakeSecret: Uint8Array;
-  readonly flight: PendingFlight;
-  readonly clientAuthRequested: boolean;
-}
+import type { AfterServerFinished, AwaitingSignature, Conn, FlightInProgress, ServerState } from './state.js';
 
 /** `signature_ready`: the engine resumes exactly where it paused. */
 export function onSignatureReady(state: AwaitingSignature, signature: Uint8Array, out: Out): ServerState {

@@ -85,10 +85,8 @@ export interface AwaitingSession {
   readonly identityIndex: number;
 }
 
-/** Our flight is built up to Certificate; waiting for the CertificateVerify signature. No records are taken. */
-export interface AwaitingSignature {
-  readonly kind: 'awaiting_signature';
-  readonly conn: Conn;
+/** The server's flight between ServerHello and Finished: what finishing it needs. */
+export interface FlightInProgress {
   readonly neg: Negotiated;
   readonly transcript: Transcript;
   readonly handshakeSecret: HandshakeSecret;
@@ -97,6 +95,12 @@ export interface AwaitingSignature {
   /** Plaintext records (ServerHello, CCS) and handshake messages to protect, not yet written. */
   readonly flight: PendingFlight;
   readonly clientAuthRequested: boolean;
+}
+
+/** Our flight is built up to Certificate; waiting for the CertificateVerify signature. No records are taken. */
+export interface AwaitingSignature extends FlightInProgress {
+  readonly kind: 'awaiting_signature';
+  readonly conn: Conn;
   readonly content: Uint8Array;
 }
 
