@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Registry } from 'prom-client';
 import type { Bus } from '../../bus/bus.js';
 import type { AnyEvent } from '../../bus/envelope.js';
+import { encodeEvent } from '../../bus/event-json.js';
 import { ALL_EVENTS } from '../../bus/subjects.js';
 import type { HostPort } from '../config/model.js';
 
@@ -83,7 +84,7 @@ function streamEvents(req: IncomingMessage, res: ServerResponse, url: URL, bus: 
     const event = msg.data as unknown as AnyEvent;
     if (!matches(event)) return;
     // SSE: the CloudEvent as one JSON line; `event:` carries the type for EventSource listeners.
-    res.write(`event: ${event.type}\nid: ${event.id}\ndata: ${JSON.stringify(event)}\n\n`);
+    res.write(`event: ${event.type}\nid: ${event.id}\ndata: ${encodeEvent(event)}\n\n`);
   });
   const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
   const end = () => {

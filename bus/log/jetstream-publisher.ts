@@ -7,6 +7,7 @@
 // msg/s awaiting each ack, ~16–20k/s with 256 in flight).
 import { createInbox, headers, type Msg, type Subscription as NatsSubscription } from '@nats-io/transport-node';
 import type { AnyEvent } from '../envelope.js';
+import { encodeEvent } from '../event-json.js';
 import type { NatsBus } from '../nats/transport.js';
 import { eventSubject } from '../subjects.js';
 import { LogError } from './errors.js';
@@ -166,7 +167,7 @@ export class JetStreamEventPublisher implements EventLogWriter {
     while (this.inflight.size < this.maxInFlight && this.cursor < this.outbox.size) {
       const entry = this.outbox.at(this.cursor++)!;
       if (entry.acked) continue;
-      entry.payload ??= JSON.stringify(entry.event);
+      entry.payload ??= encodeEvent(entry.event);
       const token = ++this.token;
       // nats.js encodes headers inside publish(), so one header object serves every message
       this.msgIdHeader.set('Nats-Msg-Id', entry.event.id);

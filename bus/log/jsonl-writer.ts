@@ -10,6 +10,7 @@ import { open, rm, readFile, writeFile, mkdir, type FileHandle } from 'node:fs/p
 import { join } from 'node:path';
 import type { LogConfig } from '../../adapters/config/model.js';
 import type { AnyEvent } from '../envelope.js';
+import { encodeEvent } from '../event-json.js';
 import { LogError } from './errors.js';
 import { listSegments, segmentName } from './segments.js';
 import type { EventLogStats, EventLogWriter } from './types.js';
@@ -119,7 +120,7 @@ export class JsonlEventWriter implements EventLogWriter {
     }
     let line: string;
     try {
-      line = JSON.stringify(event);
+      line = encodeEvent(event);
     } catch {
       this.counters.dropped++; // not JSON-serialisable (a cycle, a BigInt): cannot be kept
       return;

@@ -117,6 +117,9 @@ export class SubjectIndex<T extends IndexedSubscription> {
     const found: T[] = [];
     if (!collect(this.root, subject, 0, found, this.count > 0)) return undefined;
     const result = group(found);
+    // Subjects nobody listens to are mostly one-off (per-connection event subjects): remembering
+    // them costs more than the walk, and would push the hot subjects out of the cache.
+    if (result.empty) return result;
     if (this.cache.size >= this.cacheSize) this.cache.clear();
     this.cache.set(subject, result);
     return result;

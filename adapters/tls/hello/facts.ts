@@ -1,6 +1,7 @@
 // The summary facts of a peeked ClientHello: JSON-safe (they go into the `client_hello_received`
 // event and policy matching), names instead of code points, and no secrets — tickets appear only
 // as their 16-byte key name, which identifies a ticket key, not a session.
+import { withOwnJsonText } from '../../../bus/event-json.js';
 import { CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme, isGrease, nameOf } from '../wire/enums.js';
 import type { ClientHello } from '../wire/client-hello.js';
 import { ja4 } from './ja4.js';
@@ -19,6 +20,7 @@ export interface HelloFacts {
   groups: string[];
   keyShareGroups: string[];
   signatureAlgorithms: string[];
+  ja4: string;
   sessionIdLength: number;
   /** TLS 1.2 session_ticket: absent, empty (asks for one) or present with its key name. */
   sessionTicket: { present: boolean; keyName: string | null };
@@ -26,7 +28,6 @@ export interface HelloFacts {
   pskIdentities: number;
   pskKeyNames: string[];
   earlyData: boolean;
-  ja4: string;
   /** How many TLS records the hello took. */
   records: number;
   /** Length of the ClientHello handshake message. */
@@ -36,8 +37,9 @@ export interface HelloFacts {
 const KEY_NAME_BYTES = 16;
 
 export function helloFacts(hello: ClientHello, records: number): HelloFacts {
-  const shape = shapeFacts(hello);
-  return {
+  const known = knownShape(hello);
+  const shape = known.facts;
+  const facts: HelloFacts = {
     sni: hello.serverName ?? null,
     alpn: [...(hello.alpn ?? [])],
     maxVersion: shape.maxVersion,
@@ -47,6 +49,7 @@ export function helloFacts(hello: ClientHello, records: number): HelloFacts {
     groups: shape.groups,
     keyShareGroups: shape.keyShareGroups,
     signatureAlgorithms: shape.signatureAlgorithms,
+    ja4: shape.ja4,
     sessionIdLength: hello.legacySessionId.length,
     sessionTicket: {
       present: hello.sessionTicket !== undefined && hello.sessionTicket.length > 0,
@@ -57,26 +60,52 @@ export function helloFacts(hello: ClientHello, records: number): HelloFacts {
       .filter((i) => i.identity.length >= KEY_NAME_BYTES)
       .map((i) => hex(i.identity.subarray(0, KEY_NAME_BYTES))),
     earlyData: hello.earlyData,
-    ja4: shape.ja4,
     records,
     bytes: hello.raw.length,
   };
+  return withOwnJsonText(facts, function () {
+    return encodeFacts(this, known);
+  });
+}
+
+/**
+ * The facts' JSON text with the shape's part written once per shape (the event log writes every
+ * connection's facts). Byte for byte what JSON.stringify gives — unless a shape field was replaced,
+ * then it is JSON.stringify.
+ */
+function encodeFacts(f: HelloFacts, known: KnownShape): string {
+  const s = known.facts;
+  if (f.maxVersion !== s.maxVersion || f.versions !== s.versions || f.offersTls13 !== s.offersTls13 || f.cipherSuites !== s.cipherSuites || f.groups !== s.groups || f.keyShareGroups !== s.keyShareGroups || f.signatureAlgorithms !== s.signatureAlgorithms || f.ja4 !== s.ja4) {
+    return JSON.stringify(f);
+  }
+  return (
+    `{"sni":${JSON.stringify(f.sni)},"alpn":${JSON.stringify(f.alpn)},${known.json},"sessionIdLength":${JSON.stringify(f.sessionIdLength)},` +
+    `"sessionTicket":${JSON.stringify(f.sessionTicket)},"pskIdentities":${JSON.stringify(f.pskIdentities)},"pskKeyNames":${JSON.stringify(f.pskKeyNames)},` +
+    `"earlyData":${JSON.stringify(f.earlyData)},"records":${JSON.stringify(f.records)},"bytes":${JSON.stringify(f.bytes)}}`
+  );
 }
 
 /** The facts that depend only on what kind of client this is, not on this connection. */
 type ShapeFacts = Pick<HelloFacts, 'maxVersion' | 'versions' | 'offersTls13' | 'cipherSuites' | 'groups' | 'keyShareGroups' | 'signatureAlgorithms' | 'ja4'>;
 
+/** A shape's facts and their JSON text (the members between `alpn` and `sessionIdLength`, no braces). */
+interface KnownShape {
+  readonly facts: Readonly<ShapeFacts>;
+  readonly json: string;
+}
+
 // Clients of one kind send the same shape on every connection (GREASE values and Chrome's extension
 // order aside), so JA4 and the name lists are computed once per shape: on the accept path they
 // cost more than the rest of the ClientHello parse. Bounded: an attacker can vary shapes freely.
-const shapes = new Map<string, Readonly<ShapeFacts>>();
+const shapes = new Map<string, KnownShape>();
 const MAX_SHAPES = 4096;
 
-function shapeFacts(hello: ClientHello): Readonly<ShapeFacts> {
+function knownShape(hello: ClientHello): KnownShape {
   const key = shapeKey(hello);
   let shape = shapes.get(key);
   if (!shape) {
-    shape = computeShape(hello);
+    const facts = computeShape(hello);
+    shape = { facts, json: JSON.stringify(facts).slice(1, -1) };
     if (shapes.size >= MAX_SHAPES) shapes.clear();
     shapes.set(key, shape);
   }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { helloFacts } from '../../../../adapters/tls/hello/facts.js';
+import { encodeJson } from '../../../../bus/event-json.js';
 import { ja4 } from '../../../../adapters/tls/hello/ja4.js';
 import { decodeClientHello } from '../../../../adapters/tls/wire/client-hello.js';
 import { CipherSuite, NamedGroup, ProtocolVersion } from '../../../../adapters/tls/wire/enums.js';
@@ -33,5 +34,30 @@ describe('ClientHello facts', () => {
       assert.equal(helloFacts(hello, 1).ja4, ja4(hello), JSON.stringify(o));
       assert.equal(helloFacts(decode(o), 1).ja4, ja4(hello), 'second connection of the same shape');
     }
+  });
+
+  it('writes its own JSON text exactly as JSON.stringify would, for every kind of hello', () => {
+    const ticket = new Uint8Array(48).fill(0xab);
+    const kinds: Array<Parameters<typeof buildHello>[0]> = [
+      { serverName: 'a.test', alpn: ['h2', 'http/1.1'] },
+      { serverName: 'a.test', alpn: ['h2', 'http/1.1'] }, // the same shape again: served from the cache
+      { alpn: ['\u0000"quoted\\'] }, // no SNI; an ALPN name that needs escaping
+      { serverName: 'b.test', suites: [0x0a0a, CipherSuite.TLS_AES_128_GCM_SHA256, 0xc02b], groups: [0x1a1a, NamedGroup.x25519] },
+      { serverName: 'c.test', versions: [ProtocolVersion.TLS1_2], sessionId: new Uint8Array(0), extra: [{ type: 35, data: ticket }] },
+      { serverName: 'd.test', psk: { identities: [{ identity: ticket, obfuscatedTicketAge: 7 }], binders: [new Uint8Array(32)] } },
+    ];
+    for (const kind of kinds) {
+      const facts = helloFacts(decode(kind), 2);
+      assert.equal(encodeJson(facts), JSON.stringify(facts), JSON.stringify(kind));
+    }
+  });
+
+  it('falls back to JSON.stringify when a consumer replaced a shared field or copied the facts', () => {
+    const facts = helloFacts(decode({ serverName: 'a.test' }), 1);
+    const changed = Object.assign(helloFacts(decode({ serverName: 'a.test' }), 1), { cipherSuites: ['only_this'], ja4: 'x' });
+    assert.equal(encodeJson(changed), JSON.stringify(changed));
+    assert.match(encodeJson(changed)!, /"cipherSuites":\["only_this"\]/);
+    const copy = { ...facts, sni: 'copy.test' };
+    assert.equal(encodeJson(copy), JSON.stringify(copy));
   });
 });
