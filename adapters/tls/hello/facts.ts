@@ -112,20 +112,50 @@ function knownShape(hello: ClientHello): KnownShape {
   return shape;
 }
 
-/** Everything the shape facts depend on; GREASE normalised, extension types sorted (JA4 sorts them too). */
+/**
+ * Everything the shape facts depend on, GREASE normalised and extension types sorted (JA4 sorts them
+ * too), as one UTF-16 code unit per value: the key is built and hashed on every connection, and
+ * decimal text of 60 cipher suites costs several times more than this.
+ */
 function shapeKey(hello: ClientHello): string {
-  const types: number[] = [];
-  for (const e of hello.extensions) if (!isGrease(e.type)) types.push(e.type);
-  types.sort((a, b) => a - b);
-  return `${hello.legacyVersion}|${ungreased(hello.cipherSuites)}|${types.join(',')}|${ungreased(hello.supportedVersions)}|${ungreased(hello.supportedGroups)}|${ungreased(hello.keyShares?.map((k) => k.group))}|${ungreased(hello.signatureAlgorithms)}|${hello.alpn?.[0] ?? ''}`;
+  key.length = 0;
+  key.push(hello.legacyVersion);
+  key.list(hello.cipherSuites);
+  const countAt = key.length;
+  key.push(0);
+  for (const e of hello.extensions) if (!isGrease(e.type)) key.push(e.type);
+  key.units[countAt] = key.length - countAt - 1;
+  key.units.subarray(countAt + 1, key.length).sort();
+  key.list(hello.supportedVersions);
+  key.list(hello.supportedGroups);
+  key.list(hello.keyShares?.map((k) => k.group));
+  key.list(hello.signatureAlgorithms);
+  // every list is counted, so the first ALPN name can simply follow
+  return key.text() + (hello.alpn?.[0] ?? '');
 }
 
-function ungreased(values: readonly number[] | undefined): string {
-  if (!values) return '-';
-  let out = '';
-  for (const v of values) out += isGrease(v) ? 'g,' : `${v},`;
-  return out;
-}
+/** A reusable buffer of 16-bit units for shapeKey (one at a time: the accept path is synchronous). */
+const key = {
+  units: new Uint16Array(512),
+  length: 0,
+  push(value: number): void {
+    if (this.length === this.units.length) {
+      const grown = new Uint16Array(this.units.length * 2);
+      grown.set(this.units);
+      this.units = grown;
+    }
+    this.units[this.length++] = value;
+  },
+  /** Count then values; 0xffff (never a count: lists hold at most 32767 values) when absent. */
+  list(values: readonly number[] | undefined): void {
+    if (!values) return this.push(0xffff);
+    this.push(values.length);
+    for (const v of values) this.push(isGrease(v) ? 0x0a0a : v);
+  },
+  text(): string {
+    return String.fromCharCode.apply(null, this.units.subarray(0, this.length) as unknown as number[]);
+  },
+};
 
 function computeShape(hello: ClientHello): Readonly<ShapeFacts> {
   const versions = offeredVersions(hello);

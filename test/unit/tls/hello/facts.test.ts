@@ -36,6 +36,19 @@ describe('ClientHello facts', () => {
     }
   });
 
+  it('keeps apart shapes whose values only move between lists, and shares shapes that differ only in GREASE', () => {
+    const suites = [CipherSuite.TLS_AES_128_GCM_SHA256, CipherSuite.TLS_AES_256_GCM_SHA384];
+    const a = helloFacts(decode({ serverName: 'a.test', suites, groups: [NamedGroup.x25519] }), 1);
+    const b = helloFacts(decode({ serverName: 'a.test', suites: suites.slice(0, 1), groups: [suites[1]!, NamedGroup.x25519] }), 1);
+    assert.notDeepEqual(a.cipherSuites, b.cipherSuites);
+    const g1 = helloFacts(decode({ serverName: 'a.test', suites: [0x2a2a, ...suites] }), 1);
+    const g2 = helloFacts(decode({ serverName: 'a.test', suites: [0xfafa, ...suites] }), 1);
+    assert.equal(g1.cipherSuites, g2.cipherSuites, 'one shared shape');
+    const noAlpn = helloFacts(decode({ serverName: 'a.test' }), 1);
+    const alpn = helloFacts(decode({ serverName: 'a.test', alpn: ['h2'] }), 1);
+    assert.notEqual(noAlpn.ja4, alpn.ja4);
+  });
+
   it('writes its own JSON text exactly as JSON.stringify would, for every kind of hello', () => {
     const ticket = new Uint8Array(48).fill(0xab);
     const kinds: Array<Parameters<typeof buildHello>[0]> = [
