@@ -16,6 +16,7 @@ import { measureCpu } from './support/cpu.js';
 import { startNginx } from './support/nginx.js';
 import { benchRoot, tlsLoad, tlsLoadBinary, wrk } from './support/tools.js';
 import { freePort, waitForPort } from '../test/support/processes.js';
+import { stopChild } from './support/stop.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
@@ -76,8 +77,7 @@ async function main(): Promise<void> {
           check(tp.result, kind);
           results[kind]!.throughput.push({ rate: tp.result.bytesPerSecond / 1e6, cpuPerOp: tp.cpu / ((tp.result.bytesPerSecond * tp.result.seconds) / 1e6), utilization: tp.cpu / tp.result.seconds });
         } finally {
-          server.kill('SIGTERM');
-          await new Promise((r) => server.once('exit', r));
+          await stopChild(server);
         }
       }
     }

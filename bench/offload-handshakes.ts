@@ -28,6 +28,7 @@ import { OffloadServer } from '../adapters/tls/offload/server.js';
 import { measureCpu } from './support/cpu.js';
 import { tlsLoad, tlsLoadBinary } from './support/tools.js';
 import { tempDir } from '../test/support/processes.js';
+import { stopChild } from './support/stop.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -80,8 +81,7 @@ async function measure(engine: Engine, key: string, dir: string): Promise<Sample
     const { result, cpu } = await measureCpu(server.pid!, () => tlsLoad(HELPER_CORE, { port, sni: 'example.test', concurrency: CONCURRENCY, seconds: SECONDS }));
     return { rate: result.rate, handshakes: result.handshakes, failures: result.failures, serverCpu: cpu, clientCpu: result.clientCpuSeconds };
   } finally {
-    server.kill('SIGTERM');
-    await new Promise((r) => server.once('exit', r));
+    await stopChild(server);
   }
 }
 

@@ -30,6 +30,7 @@ import { startNginx } from './support/nginx.js';
 import { benchRoot, pacedLatency, requireTool, tlsLoad, tlsLoadBinary, wrk, type HandshakeLoad, type PacedLatency } from './support/tools.js';
 import { freePort, tempDir, waitForPort } from '../test/support/processes.js';
 import { startTpm, type TpmToken } from '../test/support/tpm.js';
+import { stopChild } from './support/stop.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
@@ -132,8 +133,7 @@ async function bench(dir: string, tpm: TpmToken): Promise<void> {
           list.push({ alone, loaded, tpm: tpmLoad, serverCpu: measured.cpu });
           results.set(kind, list);
         } finally {
-          server.kill('SIGTERM');
-          await new Promise((r) => server.once('exit', r));
+          await stopChild(server);
         }
       }
     }

@@ -17,6 +17,7 @@ import { measureCpu } from './support/cpu.js';
 import { startNginx, type Nginx } from './support/nginx.js';
 import { benchRoot, wrk, type WrkResult } from './support/tools.js';
 import { freePort, waitForPort } from '../test/support/processes.js';
+import { stopChild } from './support/stop.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
@@ -105,10 +106,7 @@ async function startTlsedge(dir: string, port: number, cert: string, key: string
   await waitForPort(port, '127.0.0.1', 30_000);
   return {
     pid: child.pid!,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-    },
+    stop: () => stopChild(child),
   };
 }
 

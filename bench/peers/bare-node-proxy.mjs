@@ -8,7 +8,8 @@ import https from 'node:https';
 const [port, certFile, keyFile, originPort] = process.argv.slice(2);
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1024 });
 const server = https.createServer({ cert: readFileSync(certFile), key: readFileSync(keyFile) }, (req, res) => {
-  const headers = { ...req.headers, 'x-forwarded-for': req.socket.remoteAddress, 'x-forwarded-proto': 'https' };
+  // remoteAddress is undefined once the client has gone; http.request would throw on that header
+  const headers = { ...req.headers, 'x-forwarded-for': req.socket.remoteAddress ?? '', 'x-forwarded-proto': 'https' };
   const upstream = http.request({ host: '127.0.0.1', port: Number(originPort), method: req.method, path: req.url, headers, agent }, (ures) => {
     res.writeHead(ures.statusCode ?? 502, ures.headers);
     ures.pipe(res);

@@ -6,6 +6,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireTool } from './tools.js';
+import { stopChild } from './stop.js';
 
 export interface Nginx {
   dir: string;
@@ -45,8 +46,7 @@ http {
     child,
     pid: child.pid!,
     async stop() {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
+      await stopChild(child);
       rmSync(dir, { recursive: true, force: true });
     },
   };
