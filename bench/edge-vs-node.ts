@@ -8,15 +8,13 @@
 // figure is the rate the load generator saw and the server's CPU per operation (from /proc), so
 // "per busy core" capacity = operations / server CPU seconds even when core 1 limits the rate.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { createDevCa, issueDevCertificate } from '../adapters/x509/dev-pki.js';
 import { measureCpu } from './support/cpu.js';
-import { startNginx } from './support/nginx.js';
 import { benchRoot, tlsLoad, tlsLoadBinary, wrk } from './support/tools.js';
 import { freePort, waitForPort } from '../test/support/processes.js';
 import { stopChild } from './support/stop.js';
+import { startOriginFixture } from './support/origin-fixture.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
@@ -37,22 +35,7 @@ async function main(): Promise<void> {
   const compiled = join(repo, 'dist', 'cli', 'main.js');
   if (!existsSync(compiled)) throw new Error('dist/ is missing: run `npm run build` first (the benchmark measures the built CLI)');
   tlsLoadBinary();
-  const dir = mkdtempSync(join(tmpdir(), 'tlsedge-bench-'));
-  const ca = await createDevCa('bench CA');
-  const leaf = await issueDevCertificate(ca, { names: ['bench.test'], keyType: 'ec-p256' });
-  const certFile = join(dir, 'cert.pem');
-  const keyFile = join(dir, 'key.pem');
-  writeFileSync(certFile, leaf.certPem + ca.certPem);
-  writeFileSync(keyFile, leaf.keyPem);
-  writeFileSync(join(dir, '100b'), 'x'.repeat(99) + '\n');
-  writeFileSync(join(dir, '1m'), Buffer.alloc(1 << 20, 0x61));
-
-  const originPort = await freePort();
-  const origin = await startNginx(
-    LOAD_CORE,
-    `server { listen 127.0.0.1:${originPort}; keepalive_requests 1000000; root ${dir}; location / { } }`,
-    [originPort],
-  );
+  const { dir, certFile, keyFile, originPort, origin } = await startOriginFixture('bench.test', LOAD_CORE, 'tlsedge-bench-');
   const empty = (): Record<Metric, Measured[]> => ({ handshakes: [], connections: [], keepalive: [], throughput: [] });
   const results: Record<string, Record<Metric, Measured[]>> = { 'bare Node proxy': empty(), tlsedge: empty() };
   try {

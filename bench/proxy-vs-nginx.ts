@@ -9,15 +9,14 @@
 // source through tsx (the loader only compiles at startup), with events on (JSONL log), its default
 // `sni` policy (ALPN h2, http/1.1: wrk speaks HTTP/1.1) and a default `sni`-matched origin pool.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createDevCa, issueDevCertificate } from '../adapters/x509/dev-pki.js';
 import { measureCpu } from './support/cpu.js';
 import { startNginx, type Nginx } from './support/nginx.js';
 import { benchRoot, wrk, type WrkResult } from './support/tools.js';
 import { freePort, waitForPort } from '../test/support/processes.js';
 import { stopChild } from './support/stop.js';
+import { startOriginFixture } from './support/origin-fixture.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
@@ -37,18 +36,7 @@ type Metric = 'keepalive' | 'throughput';
 type Peer = 'nginx' | 'tlsedge';
 
 async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'tlsedge-bench-proxy-'));
-  const ca = await createDevCa('bench CA');
-  const leaf = await issueDevCertificate(ca, { names: [NAME], keyType: 'ec-p256' });
-  const certFile = join(dir, 'cert.pem');
-  const keyFile = join(dir, 'key.pem');
-  writeFileSync(certFile, leaf.certPem + ca.certPem);
-  writeFileSync(keyFile, leaf.keyPem);
-  writeFileSync(join(dir, '100b'), 'x'.repeat(99) + '\n');
-  writeFileSync(join(dir, '1m'), Buffer.alloc(1 << 20, 0x61));
-
-  const originPort = await freePort();
-  const origin = await startNginx(LOAD_CORE, `server { listen 127.0.0.1:${originPort}; keepalive_requests 1000000; root ${dir}; location / { } }`, [originPort]);
+  const { dir, certFile, keyFile, originPort, origin } = await startOriginFixture(NAME, LOAD_CORE, 'tlsedge-bench-proxy-');
   const results: Record<Peer, Record<Metric, Measured[]>> = { nginx: { keepalive: [], throughput: [] }, tlsedge: { keepalive: [], throughput: [] } };
   try {
     for (let round = 1; round <= ROUNDS; round++) {

@@ -114,12 +114,4 @@ export function bySni(sni: string, name?: string): (list: AnyEvent[]) => boolean
   return (list) => dataOf<{ sni: string | null }>(list, 'client_hello_received')?.sni === sni && (name === undefined || list.some((e) => fact(e) === name));
 }
 
-export async function waitFor<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+export { waitFor } from '../../support/wait.js';
