@@ -7,6 +7,7 @@ import { actorKinds } from '../actors/system/actor-kinds.js';
 import { buildRuntime } from '../actors/system/build-runtime.js';
 import { CliError } from './errors.js';
 import { stopOnSignals } from './shutdown.js';
+import { keepEventLoopFirst } from '../adapters/runtime/event-loop-first.js';
 
 export async function runActor(kind: string, options: { config: string; admin?: string }): Promise<void> {
   const actorKind = actorKinds[kind];
@@ -36,7 +37,10 @@ export async function runActor(kind: string, options: { config: string; admin?: 
   }
   log.info(`${kind} running`, { node: built.runtime.nodeId, bus: config.bus.url });
   const running = actor;
+  // Helper threads (V8 compiles and GC helpers, libuv's pool) yield the core to the event loop.
+  const loopFirst = keepEventLoopFirst();
   stopOnSignals(log, async () => {
+    loopFirst.stop();
     await admin?.close();
     await running.stop();
     await built.close();

@@ -10,6 +10,7 @@ import { startDemoOrigin, type DemoOrigin } from './demo/origin.js';
 import { DEMO_NAMES, ensureDemoPki } from './demo/pki.js';
 import { DEFAULT_STATE_DIR, removeInstance, writeInstance } from './instance.js';
 import { stopOnSignals } from './shutdown.js';
+import { keepEventLoopFirst } from '../adapters/runtime/event-loop-first.js';
 
 export interface UpOptions {
   config?: string;
@@ -74,8 +75,11 @@ export async function runUp(options: UpOptions): Promise<void> {
     out(`  (the config in use is ${config.file}: replay --last --config <a changed copy> tells what would differ)`);
   }
   out('Press Ctrl-C to stop.');
+  // Helper threads (V8 compiles and GC helpers, libuv's pool) yield the core to the event loop.
+  const loopFirst = keepEventLoopFirst();
 
   stopOnSignals(log, async () => {
+    loopFirst.stop();
     await system.stop();
     await origin?.close();
     removeInstance(stateDir, process.pid);

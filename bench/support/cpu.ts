@@ -18,3 +18,25 @@ export async function measureCpu<T>(pid: number, work: () => Promise<T>): Promis
   const result = await work();
   return { result, cpu: cpuSeconds(pid) - before };
 }
+
+/** The jiffy counters of one core from /proc/stat (user nice system idle iowait irq softirq steal …). */
+function coreTimes(core: number): number[] {
+  const line = readFileSync('/proc/stat', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`cpu${core} `));
+  return line ? line.trim().split(/\s+/).slice(1).map(Number) : [];
+}
+
+/**
+ * Runs `work` and returns the share of `core`'s time the hypervisor took for other guests (steal).
+ * On a shared VM a round with much steal measures the neighbours, not the server: the benches
+ * print it next to latency percentiles.
+ */
+export async function measureSteal<T>(core: number, work: () => Promise<T>): Promise<{ result: T; steal: number }> {
+  const before = coreTimes(core);
+  const result = await work();
+  const after = coreTimes(core);
+  const delta = after.map((v, i) => v - (before[i] ?? 0));
+  const total = delta.reduce((a, b) => a + b, 0);
+  return { result, steal: total > 0 ? (delta[7] ?? 0) / total : 0 };
+}

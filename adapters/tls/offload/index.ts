@@ -1,5 +1,6 @@
 // Public surface of the offload engine for the rest of tlsedge (listener, connection actor, bench).
 export { OffloadTlsSocket, type OffloadSocketOptions } from './socket.js';
+export { HandshakePacer, sharedHandshakePacer, DEFAULT_HANDSHAKE_SLICE_MS } from './handshake-pacer.js';
 export { OffloadServer, routeByAlpn } from './server.js';
 export { OffloadTlsError, type OffloadErrorCode } from './errors.js';
 export type { OffloadPorts, SessionStorePort, TranscriptSigner, SignRequest } from './ports.js';

@@ -9,6 +9,7 @@ import type { ServerConfig } from '../engine/server/config.js';
 import type { EngineInput, EngineOutput, HandshakeCompleted } from '../engine/server/io.js';
 import type { ServerState } from '../engine/server/state.js';
 import { OffloadTlsError } from './errors.js';
+import { sharedHandshakePacer, type HandshakePacer } from './handshake-pacer.js';
 import type { OffloadPorts } from './ports.js';
 
 export interface OffloadSocketOptions extends OffloadPorts {
@@ -25,6 +26,11 @@ export interface OffloadSocketOptions extends OffloadPorts {
    * when the peer's close_notify or EOF arrives, our side ends too (close_notify, then FIN).
    */
   readonly allowHalfOpen?: boolean;
+  /**
+   * Runs this connection's handshake steps in bounded slices between other I/O (default: the
+   * process-wide pacer). `null` steps the engine as soon as input arrives.
+   */
+  readonly pacer?: HandshakePacer | null;
 }
 
 type PendingWrite = { chunk: Uint8Array; callback: (err?: Error | null) => void };
@@ -52,6 +58,9 @@ export class OffloadTlsSocket extends Duplex {
   private lookupAbort: AbortController | undefined;
   private failure: OffloadTlsError | undefined;
   private corked = false;
+  private readonly pacer: HandshakePacer | null;
+  /** Inputs waiting for a pacer slice, in arrival order (the socket is paused meanwhile). */
+  private queuedInputs: EngineInput[] = [];
 
   constructor(socket: Socket, options: OffloadSocketOptions) {
     super({ allowHalfOpen: options.allowHalfOpen ?? false });
@@ -60,8 +69,9 @@ export class OffloadTlsSocket extends Duplex {
     const clock = options.engine.clock;
     this.now = clock ? () => clock.now() : Date.now;
     this.state = createServer(options.engine);
-    socket.on('data', (chunk: Buffer) => this.step({ type: 'received', data: chunk }));
-    socket.on('end', () => this.step({ type: 'eof' }));
+    this.pacer = options.pacer === undefined ? sharedHandshakePacer : options.pacer;
+    socket.on('data', (chunk: Buffer) => this.input({ type: 'received', data: chunk }));
+    socket.on('end', () => this.input({ type: 'eof' }));
     // After the handshake a TCP error (reset, write after the peer's FIN) ends the connection like a
     // close: http2 over a JS stream (JSStreamSocket) asserts when its stream errors while one of its
     // writes is in flight (Node 20), and the raw socket's own 'error' already tells its owner.
@@ -81,7 +91,7 @@ export class OffloadTlsSocket extends Duplex {
     // microtasks). Until then listeners can attach: no output is emitted synchronously.
     const data = options.initialData;
     queueMicrotask(() => {
-      if (data && data.length) this.step({ type: 'received', data });
+      if (data && data.length) this.input({ type: 'received', data });
       this.resumeSocket();
     });
   }
@@ -148,7 +158,7 @@ export class OffloadTlsSocket extends Duplex {
   }
   /** Starts a KeyUpdate (RFC 8446 §4.6.3); `requestPeer` asks the client to update too. */
   keyUpdate(requestPeer = false): void {
-    this.step({ type: 'key_update', requestPeer });
+    this.input({ type: 'key_update', requestPeer });
   }
 
   // --- Duplex ------------------------------------------------------------------------------------
@@ -172,7 +182,7 @@ export class OffloadTlsSocket extends Duplex {
   override _final(callback: (err?: Error | null) => void): void {
     // Before the handshake completes no application write can be pending (their callbacks wait
     // for it), so ending now abandons the handshake: the engine says close_notify and closes.
-    this.step({ type: 'close' });
+    this.input({ type: 'close' });
     this.socket.end();
     callback();
   }
@@ -208,6 +218,30 @@ export class OffloadTlsSocket extends Duplex {
       w.callback();
     }
   }
+
+  /**
+   * Until the handshake completes, inputs wait for a pacer slice (the expensive steps: key shares,
+   * signatures' flights, Finished checks); afterwards records are handled as they arrive.
+   */
+  private input(input: EngineInput): void {
+    if (this.destroyed) return;
+    if (!this.pacer || (this.handshake && this.queuedInputs.length === 0)) {
+      this.step(input);
+      return;
+    }
+    this.queuedInputs.push(input);
+    if (this.queuedInputs.length === 1) {
+      this.socket.pause(); // arrival order and TCP backpressure hold while the step waits its turn
+      this.pacer.schedule(this.runQueuedInputs);
+    }
+  }
+
+  private readonly runQueuedInputs = (): void => {
+    const inputs = this.queuedInputs;
+    this.queuedInputs = [];
+    for (const input of inputs) this.step(input);
+    this.resumeSocket();
+  };
 
   private step(input: EngineInput): void {
     if (this.destroyed) return;
@@ -296,7 +330,7 @@ export class OffloadTlsSocket extends Duplex {
   private lookup(identity: Uint8Array, deadlineMs: number): void {
     const sessions = this.ports.sessions;
     if (!sessions) {
-      queueMicrotask(() => this.step({ type: 'session_missing', reason: 'not_found' }));
+      queueMicrotask(() => this.input({ type: 'session_missing', reason: 'not_found' }));
       return;
     }
     this.pauseForHost();
@@ -332,12 +366,12 @@ export class OffloadTlsSocket extends Duplex {
   private resumeFromHost(input: EngineInput): void {
     if (this.destroyed) return;
     this.waitingForHost = false;
-    this.step(input);
+    this.input(input);
     this.resumeSocket();
   }
 
   private resumeSocket(): void {
-    if (!this.waitingForHost && !this.readBackpressure && !this.destroyed) this.socket.resume();
+    if (!this.waitingForHost && !this.readBackpressure && !this.destroyed && this.queuedInputs.length === 0) this.socket.resume();
   }
 }
 

@@ -9,6 +9,7 @@ import { describeKey, softwareSigner, type SignRequest } from '../../../../adapt
 import { serverPolicy } from '../../../../adapters/tls/engine/server/policy.js';
 import type { EngineOutput } from '../../../../adapters/tls/engine/server/io.js';
 import { OffloadTlsSocket } from '../../../../adapters/tls/offload/socket.js';
+import { HandshakePacer } from '../../../../adapters/tls/offload/handshake-pacer.js';
 import type { SessionStorePort } from '../../../../adapters/tls/offload/ports.js';
 import { startOffload, type Harness } from '../support/offload-harness.js';
 import { testPki } from '../support/pki.js';
@@ -100,7 +101,15 @@ describe('OffloadTlsSocket', { skip: missingTools('openssl') }, () => {
     second.end();
   });
 
-  it('takes over a connection after the listener peeked its ClientHello', async () => {
+  it('takes over a connection after the listener peeked its ClientHello; handshake steps take pacer turns, traffic does not', async () => {
+    class CountingPacer extends HandshakePacer {
+      turns = 0;
+      override schedule(task: () => void): void {
+        this.turns++;
+        super.schedule(task);
+      }
+    }
+    const pacer = new CountingPacer();
     const pki = testPki();
     const policy = serverPolicy({ certificates: [{ chain: pki.server.p256.chain, key: describeKey('p256', pki.server.p256.key) }], alpn: ['h2', 'http/1.1'] });
     const sniSeen: Array<string | null> = [];
@@ -117,6 +126,7 @@ describe('OffloadTlsSocket', { skip: missingTools('openssl') }, () => {
           engine: { provider: new NodeCryptoProvider(), policy },
           signer: softwareSigner(new Map([['p256', pki.server.p256.key]])),
           initialData: r.consumed,
+          pacer,
         });
         tls.on('data', (d: Buffer) => tls.write(d));
         tls.on('error', () => undefined);
@@ -130,6 +140,11 @@ describe('OffloadTlsSocket', { skip: missingTools('openssl') }, () => {
     assert.equal(s.alpnProtocol, 'http/1.1');
     assert.equal(await roundTrip(s, 'peeked'), 'peeked');
     assert.deepEqual(sniSeen, ['example.test']);
+    // ClientHello, the signature's answer, the client's Finished: each waited for a turn.
+    const handshakeTurns = pacer.turns;
+    assert.ok(handshakeTurns >= 3, `handshake steps paced: ${handshakeTurns}`);
+    assert.equal(await roundTrip(s, 'again'), 'again');
+    assert.equal(pacer.turns, handshakeTurns, 'records after the handshake are handled as they arrive');
     s.end();
   });
 

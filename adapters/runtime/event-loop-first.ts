@@ -1,0 +1,64 @@
+// Keeps the event loop ahead of the process's own helper threads when they share a busy core.
+//
+// Everything latency-sensitive in tlsedge runs on the main thread. The other threads of the process
+// do work that can wait a little: V8's platform workers (optimising compiles, concurrent marking and
+// sweeping, scavenge helpers), libuv's pool (event-log writes, async crypto) and worker pools (the
+// PKCS#11 workers lower themselves already, adapters/signer/pkcs11/worker.ts). At equal priority the
+// kernel lets a waking compile or marking job preempt the loop for a time slice: measured during
+// bench/offload-tpm.ts, the loop thread waited 60–100 ms per second in the run queue, ~80 times
+// (docs/performance.md). A lower priority only matters while a core is contended; idle cores still
+// run the helpers at once.
+//
+// Linux only: there the nice value is per thread (setpriority(2), NOTES) and /proc/self/task lists
+// the threads. Threads started later (libuv grows its pool on demand, pools add workers) inherit the
+// main thread's priority, so the sweep repeats on a slow timer.
+import { readdirSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
+
+/** Nice value given to every thread of the process but the main one (0 normal … 19 lowest). */
+export const HELPER_THREAD_NICE = 10;
+const RESWEEP_MS = 5_000;
+
+export interface EventLoopFirst {
+  /** Threads lowered so far. */
+  readonly lowered: number;
+  stop(): void;
+}
+
+/** Lowers the helper threads now and every few seconds; `stop()` ends the sweeps (priorities stay). */
+export function keepEventLoopFirst(nice = HELPER_THREAD_NICE): EventLoopFirst {
+  if (process.platform !== 'linux') return { lowered: 0, stop() {} };
+  let lowered = lowerHelperThreads(nice);
+  const timer = setInterval(() => (lowered += lowerHelperThreads(nice)), RESWEEP_MS);
+  timer.unref();
+  return {
+    get lowered() {
+      return lowered;
+    },
+    stop: () => clearInterval(timer),
+  };
+}
+
+/** One sweep: every thread other than the main one gets at least `nice`. Returns how many changed. */
+export function lowerHelperThreads(nice = HELPER_THREAD_NICE): number {
+  let tids: string[];
+  try {
+    tids = readdirSync('/proc/self/task');
+  } catch {
+    return 0; // no procfs: nothing to do
+  }
+  const main = process.pid; // the main thread's id is the process id
+  let changed = 0;
+  for (const entry of tids) {
+    const tid = Number(entry);
+    if (tid === main) continue;
+    try {
+      if (getPriority(tid) >= nice) continue;
+      setPriority(tid, nice);
+      changed++;
+    } catch {
+      // the thread ended meanwhile, or lowering is not permitted: leave it
+    }
+  }
+  return changed;
+}
