@@ -7,7 +7,6 @@ import {
   createDecipheriv,
   createECDH,
   createHash,
-  createHmac,
   createPrivateKey,
   createPublicKey,
   diffieHellman,
@@ -23,6 +22,7 @@ import { NamedGroup } from '../wire/enums.js';
 import type { Aead, AeadName, ChainVerdict, CryptoProvider, HashContext, HashName, KeyShare, RandomPurpose } from '../engine/provider.js';
 import { verifyCertificateVerify } from './verify.js';
 import { verifyChain } from './chain.js';
+import { oneShotHash, oneShotHmac } from './one-shot-hmac.js';
 
 export interface NodeCryptoProviderOptions {
   /** Replaces the CSPRNG (tests reproducing RFC 8448 only). */
@@ -70,7 +70,7 @@ export class NodeCryptoProvider implements CryptoProvider {
   }
 
   hash(alg: HashName, data: Uint8Array): Uint8Array {
-    return createHash(alg).update(data).digest();
+    return oneShotHash(alg, data);
   }
 
   hashContext(alg: HashName): HashContext {
@@ -78,7 +78,7 @@ export class NodeCryptoProvider implements CryptoProvider {
   }
 
   hmac(alg: HashName, key: Uint8Array, data: Uint8Array): Uint8Array {
-    return createHmac(alg, key).update(data).digest();
+    return oneShotHmac(alg, key, data);
   }
 
   aead(name: AeadName, key: Uint8Array): Aead {
