@@ -7,11 +7,12 @@ import { actorKinds } from '../actors/system/actor-kinds.js';
 import { buildRuntime } from '../actors/system/build-runtime.js';
 import { CliError } from './errors.js';
 import { stopOnSignals } from './shutdown.js';
-import { keepEventLoopFirst } from '../adapters/runtime/event-loop-first.js';
+import { helperNiceFromEnv, keepEventLoopFirst } from '../adapters/runtime/event-loop-first.js';
 
 export async function runActor(kind: string, options: { config: string; admin?: string }): Promise<void> {
   const actorKind = actorKinds[kind];
   if (!actorKind) throw new CliError(`unknown actor "${kind}": one of ${Object.keys(actorKinds).join(', ')}`);
+  const helperNice = helperNiceFromEnv(); // a bad value stops here, before anything listens
   const config = await loadConfigFile(options.config);
   const log = createLogger(`tlsedge/${kind}`);
   if (config.bus.transport === 'memory') log.warn('bus.url is memory://: this process will not see any other tlsedge process (use nats:// for distributed mode, or `tlsedge up` for embedded)');
@@ -38,7 +39,7 @@ export async function runActor(kind: string, options: { config: string; admin?: 
   log.info(`${kind} running`, { node: built.runtime.nodeId, bus: config.bus.url });
   const running = actor;
   // Helper threads (V8 compiles and GC helpers, libuv's pool) yield the core to the event loop.
-  const loopFirst = keepEventLoopFirst();
+  const loopFirst = keepEventLoopFirst(helperNice);
   stopOnSignals(log, async () => {
     loopFirst.stop();
     await admin?.close();

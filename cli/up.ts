@@ -10,7 +10,7 @@ import { startDemoOrigin, type DemoOrigin } from './demo/origin.js';
 import { DEMO_NAMES, ensureDemoPki } from './demo/pki.js';
 import { DEFAULT_STATE_DIR, removeInstance, writeInstance } from './instance.js';
 import { stopOnSignals } from './shutdown.js';
-import { keepEventLoopFirst } from '../adapters/runtime/event-loop-first.js';
+import { helperNiceFromEnv, keepEventLoopFirst } from '../adapters/runtime/event-loop-first.js';
 
 export interface UpOptions {
   config?: string;
@@ -21,6 +21,7 @@ export interface UpOptions {
 }
 
 export async function runUp(options: UpOptions): Promise<void> {
+  const helperNice = helperNiceFromEnv(); // a bad value stops here, before anything listens
   const stateDir = resolve(options.stateDir ?? DEFAULT_STATE_DIR);
   const log = createLogger('tlsedge');
   const out = (line: string) => process.stdout.write(line + '\n');
@@ -76,7 +77,7 @@ export async function runUp(options: UpOptions): Promise<void> {
   }
   out('Press Ctrl-C to stop.');
   // Helper threads (V8 compiles and GC helpers, libuv's pool) yield the core to the event loop.
-  const loopFirst = keepEventLoopFirst();
+  const loopFirst = keepEventLoopFirst(helperNice);
 
   stopOnSignals(log, async () => {
     loopFirst.stop();

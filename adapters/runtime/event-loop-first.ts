@@ -17,6 +17,12 @@ import { getPriority, setPriority } from 'node:os';
 
 /** Nice value given to every thread of the process but the main one (0 normal … 19 lowest). */
 export const HELPER_THREAD_NICE = 10;
+/**
+ * Overrides HELPER_THREAD_NICE; 0 turns the sweep off. A reason to: on a machine shared with other
+ * busy processes, helpers the loop waits for (GC helpers mid-collection, RSA signing on libuv's
+ * pool) lose the core to those processes too, not only to this event loop.
+ */
+export const HELPER_NICE_ENV = 'TLSEDGE_HELPER_THREAD_NICE';
 const RESWEEP_MS = 5_000;
 
 export interface EventLoopFirst {
@@ -25,9 +31,18 @@ export interface EventLoopFirst {
   stop(): void;
 }
 
+/** The nice value to use: HELPER_NICE_ENV if set (0–19), else HELPER_THREAD_NICE. */
+export function helperNiceFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env[HELPER_NICE_ENV];
+  if (raw === undefined || raw === '') return HELPER_THREAD_NICE;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 19) throw new RangeError(`${HELPER_NICE_ENV}=${raw}: expected a whole number from 0 (off) to 19`);
+  return value;
+}
+
 /** Lowers the helper threads now and every few seconds; `stop()` ends the sweeps (priorities stay). */
-export function keepEventLoopFirst(nice = HELPER_THREAD_NICE): EventLoopFirst {
-  if (process.platform !== 'linux') return { lowered: 0, stop() {} };
+export function keepEventLoopFirst(nice = helperNiceFromEnv()): EventLoopFirst {
+  if (process.platform !== 'linux' || nice === 0) return { lowered: 0, stop() {} };
   let lowered = lowerHelperThreads(nice);
   const timer = setInterval(() => (lowered += lowerHelperThreads(nice)), RESWEEP_MS);
   timer.unref();

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { getPriority } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { HELPER_THREAD_NICE, lowerHelperThreads } from '../../../adapters/runtime/event-loop-first.js';
+import { HELPER_NICE_ENV, HELPER_THREAD_NICE, helperNiceFromEnv, keepEventLoopFirst, lowerHelperThreads } from '../../../adapters/runtime/event-loop-first.js';
 
 const linux = process.platform === 'linux';
 
@@ -22,6 +22,17 @@ describe('keepEventLoopFirst', { skip: linux ? false : 'per-thread nice values a
       assert.equal(getPriority(process.pid), mainBefore, 'the event loop keeps its priority');
     } finally {
       await worker.terminate();
+    }
+  });
+});
+
+describe('helper thread nice from the environment', () => {
+  it('defaults, takes 0–19, turns off at 0, and names the variable when the value is wrong', () => {
+    assert.equal(helperNiceFromEnv({}), HELPER_THREAD_NICE);
+    assert.equal(helperNiceFromEnv({ [HELPER_NICE_ENV]: '15' }), 15);
+    assert.equal(keepEventLoopFirst(0).lowered, 0);
+    for (const bad of ['20', '-1', 'high', '2.5']) {
+      assert.throws(() => helperNiceFromEnv({ [HELPER_NICE_ENV]: bad }), new RegExp(`${HELPER_NICE_ENV}=${bad.replace('.', '\\.')}: expected a whole number from 0 \\(off\\) to 19`));
     }
   });
 });
