@@ -182,7 +182,9 @@ export class OffloadTlsSocket extends Duplex {
   override _final(callback: (err?: Error | null) => void): void {
     // Before the handshake completes no application write can be pending (their callbacks wait
     // for it), so ending now abandons the handshake: the engine says close_notify and closes.
-    this.input({ type: 'close' });
+    // Inputs still waiting for a pacer turn go first, so that the alert precedes our FIN.
+    if (this.queuedInputs.length > 0) this.runQueuedInputs();
+    this.step({ type: 'close' });
     this.socket.end();
     callback();
   }
