@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { LogConfig } from '../../../adapters/config/model.js';
 import { LogError } from '../../../bus/log/errors.js';
-import { openJsonlWriter } from '../../../bus/log/jsonl-writer.js';
+import { encodeLines, openJsonlWriter } from '../../../bus/log/jsonl-writer.js';
+import fc from 'fast-check';
 import { listSegments } from '../../../bus/log/segments.js';
 import { tempDir } from '../../support/processes.js';
 import { makeEvent } from './fixtures.js';
@@ -153,5 +154,27 @@ describe('JsonlEventWriter', () => {
       assert.equal(writer.stats().syncs > 0, fsync !== 'never', fsync);
       await writer.close();
     }
+  });
+});
+
+describe('encodeLines (a batch straight to UTF-8)', () => {
+  const reference = (lines: string[]) => Buffer.from(lines.map((l) => l + '\n').join(''));
+  const units = (lines: string[]) => lines.reduce((n, l) => n + l.length + 1, 0);
+
+  it('gives the bytes of the joined lines, for any text, whether the first size guess fits or not', () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: 'grapheme', maxLength: 200 }), { maxLength: 30 }), fc.integer({ min: 1, max: 4 }), (lines, shrink) => {
+        const expected = reference(lines);
+        assert.deepEqual(encodeLines(lines, units(lines)), expected);
+        // A guess far too small (as if every character were one byte and then some) still works.
+        assert.deepEqual(encodeLines(lines, Math.max(1, Math.floor(units(lines) / shrink))), expected);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('keeps multi-byte characters and surrogate pairs whole across a grow', () => {
+    const lines = ['{"sni":"bücher.example"}', '😀'.repeat(40), '', 'plain'];
+    assert.equal(encodeLines(lines, 3).toString('utf8'), lines.join('\n') + '\n');
   });
 });
