@@ -42,6 +42,8 @@ interface Served {
   /** Why the signer could not be created (pin missing, no module ...): every request gets it. */
   createError: SignerError | undefined;
   stream: EventStream;
+  /** This signer's children of the depth gauges, looked up once. */
+  depthGauges?: { queued: { set(value: number): void }; running: { set(value: number): void } };
 }
 
 export async function startSignerActor(runtime: ActorRuntime, options: SignerActorOptions = {}): Promise<RunningSignerActor> {
@@ -145,10 +147,12 @@ export async function startSignerActor(runtime: ActorRuntime, options: SignerAct
     return reply as unknown as Json;
   }
 
+  /** After every sign request: reads the scheduler's counters, nothing allocated (the status copy was). */
   function updateDepth(entry: Served): void {
-    const s = entry.signer?.status();
-    metrics.queued.labels(entry.name).set(s?.queued ?? 0);
-    metrics.running.labels(entry.name).set(s?.running ?? 0);
+    const depth = entry.signer?.depth;
+    entry.depthGauges ??= { queued: metrics.queued.labels(entry.name), running: metrics.running.labels(entry.name) };
+    entry.depthGauges.queued.set(depth?.queued ?? 0);
+    entry.depthGauges.running.set(depth?.running ?? 0);
   }
 
   for (const entry of served.values()) {

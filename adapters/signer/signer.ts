@@ -156,6 +156,11 @@ export class Signer {
     await this.refreshKeys(true);
   }
 
+  /** Requests waiting for a slot and operations running: the hot-path part of `status()`, no copy. */
+  get depth(): { readonly queued: number; readonly running: number } {
+    return this.scheduler;
+  }
+
   status(): SignerStatus {
     return { ...this.backend.status(), name: this.name, kind: this.backend.kind, keys: this.keyList.length, queued: this.scheduler.queued, running: this.scheduler.running };
   }

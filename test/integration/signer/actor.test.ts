@@ -129,6 +129,9 @@ for (const transport of transports()) {
       assert.ok(!text.includes('PRIVATE KEY') && !text.includes(data.toString('base64')), 'no key material or signed content in events');
       const metrics = await h.runtime.metrics.metrics();
       assert.match(metrics, /tlsedge_signer_sign_seconds_count\{signer="soft",key="ec256",scheme="ecdsa_secp256r1_sha256"\} [1-9]/);
+      // Depth as the request started: it was running (or about to), nothing waited behind it.
+      assert.match(metrics, /tlsedge_signer_in_flight\{signer="soft"\} [01]\n/);
+      assert.match(metrics, /tlsedge_signer_queue_depth\{signer="soft"\} 0\n/);
     });
 
     it('reports health per signer with its state and key count', () => {
