@@ -366,8 +366,8 @@ const utf8Encoder = new TextEncoder();
  * ASCII (JSON of events nearly always is) and grown when a line needs more. Unlike
  * `Buffer.from(lines.join('\n'))` no batch-sized string is built on V8's heap (two per batch before:
  * the join and its flattening), which the young-generation collector had to allocate and sweep.
+ * `utf16Units`: the lines' lengths plus one per newline (the writer keeps that count anyway).
  */
-/** `utf16Units`: the lines' lengths plus one per newline (the writer keeps that count anyway). */
 export function encodeLines(lines: readonly string[], utf16Units: number): Buffer {
   let data = Buffer.allocUnsafe(Math.max(1, utf16Units));
   let offset = 0;

@@ -8,7 +8,7 @@ export function hkdfExtract(p: CryptoProvider, hash: HashName, salt: Uint8Array,
 }
 
 export function hkdfExpand(p: CryptoProvider, hash: HashName, prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {
-  if (length <= HASH_LENGTH[hash]) return expandOneBlock(p, hash, prk, withCounter(info, 1), length);
+  if (length <= HASH_LENGTH[hash]) return expandOneBlock(p, hash, prk, info, length);
   const out = new Uint8Array(length);
   let previous = new Uint8Array(0);
   let filled = 0;
@@ -29,18 +29,14 @@ const HASH_LENGTH: Record<HashName, number> = { sha256: 32, sha384: 48 };
 
 /**
  * T(1) = HMAC(PRK, info ‖ 0x01), truncated: every output TLS 1.3 asks for (keys, IVs, secrets,
- * Finished keys) fits in one hash block, so this is the whole expansion, with no copies.
+ * Finished keys) fits in one hash block, so this is the whole expansion: one HMAC, no output copy.
  */
-function expandOneBlock(p: CryptoProvider, hash: HashName, prk: Uint8Array, infoAndCounter: Uint8Array, length: number): Uint8Array {
-  const t1 = p.hmac(hash, prk, infoAndCounter);
+function expandOneBlock(p: CryptoProvider, hash: HashName, prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {
+  const block = new Uint8Array(info.length + 1);
+  block.set(info, 0);
+  block[info.length] = 1;
+  const t1 = p.hmac(hash, prk, block);
   return t1.length === length ? t1 : t1.slice(0, length);
-}
-
-function withCounter(info: Uint8Array, counter: number): Uint8Array {
-  const out = new Uint8Array(info.length + 1);
-  out.set(info, 0);
-  out[info.length] = counter;
-  return out;
 }
 
 /** The handful of labels TLS 1.3 uses, encoded once. */
@@ -48,17 +44,12 @@ const labelBytes = new Map<string, Uint8Array>();
 
 /** HkdfLabel: uint16 length, opaque label<7..255> = "tls13 " + Label, opaque context<0..255>. */
 export function hkdfLabel(label: string, context: Uint8Array, length: number): Uint8Array {
-  return encodeLabel(label, context, length, 0);
-}
-
-/** HkdfLabel followed by `spare` zero bytes (room for HKDF-Expand's block counter). */
-function encodeLabel(label: string, context: Uint8Array, length: number, spare: number): Uint8Array {
   let l = labelBytes.get(label);
   if (!l) {
     l = utf8(`tls13 ${label}`);
     labelBytes.set(label, l);
   }
-  const out = new Uint8Array(2 + 1 + l.length + 1 + context.length + spare);
+  const out = new Uint8Array(2 + 1 + l.length + 1 + context.length);
   out[0] = length >> 8;
   out[1] = length & 0xff;
   out[2] = l.length;
@@ -69,11 +60,7 @@ function encodeLabel(label: string, context: Uint8Array, length: number, spare: 
 }
 
 export function hkdfExpandLabel(p: CryptoProvider, hash: HashName, secret: Uint8Array, label: string, context: Uint8Array, length: number): Uint8Array {
-  if (length > HASH_LENGTH[hash]) return hkdfExpand(p, hash, secret, hkdfLabel(label, context, length), length);
-  // The label is encoded with its counter byte in place: one allocation, one HMAC.
-  const info = encodeLabel(label, context, length, 1);
-  info[info.length - 1] = 1;
-  return expandOneBlock(p, hash, secret, info, length);
+  return hkdfExpand(p, hash, secret, hkdfLabel(label, context, length), length);
 }
 
 /** Derive-Secret(Secret, Label, Messages) with the transcript hash already computed. */
