@@ -20,14 +20,25 @@ export function safeToken(value: string): string {
 const subjectParts = new Map<string, readonly [string, string]>();
 
 export function eventSubject(type: string, correlationId: string): string {
+  const parts = eventSubjectParts(type);
+  if (!parts) throw new Error(`event type ${JSON.stringify(type)} is not of the form tlsedge.<actor>.<fact>`);
+  return parts[0] + safeToken(correlationId) + parts[1];
+}
+
+/** Whether events of `type` have a subject (`tlsedge.<actor>.<fact>`), without building one. */
+export function isRoutableEventType(type: string): boolean {
+  return eventSubjectParts(type) !== undefined;
+}
+
+function eventSubjectParts(type: string): readonly [string, string] | undefined {
   let parts = subjectParts.get(type);
   if (!parts) {
     const split = splitEventType(type);
-    if (!split) throw new Error(`event type ${JSON.stringify(type)} is not of the form tlsedge.<actor>.<fact>`);
+    if (!split) return undefined;
     parts = [`${EVENT_ROOT}.${safeToken(split.actor)}.`, `.${safeToken(split.fact)}`] as const;
     if (subjectParts.size < 10_000) subjectParts.set(type, parts);
   }
-  return parts[0] + safeToken(correlationId) + parts[1];
+  return parts;
 }
 
 export function commandSubject(actor: string, verb: string): string {

@@ -162,7 +162,7 @@ export class ConnectionActor implements RequestReporter {
       const nativePolicy = { id: plan.fallback ? policyId(policy.rule, plan.certificate) : policy.facts.policyId, rule: policy.rule, certificate: plan.certificate };
       // The hello was parsed first, so a presented ticket's key name can pick the server holding its key.
       this.route = this.services.resumption?.route(nativePolicy, result.facts, result.hello.legacySessionId);
-      this.services.native.accept(this.socket, result.consumed, nativePolicy, this.handshakeCallbacks, this.route?.variant);
+      this.services.native.accept(this.socket, result.consumed, nativePolicy, this.handshakeCallbacks, this.route?.variant, this.route);
     } catch (err) {
       this.sendAlert(AlertDescription.internal_error);
       this.fail('policy', 'engine_unavailable', 'internal_error', (err as Error).message);

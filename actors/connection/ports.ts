@@ -59,6 +59,8 @@ export interface ConnectionMetrics {
 export interface ResumptionRoute {
   /** The native server variant to hand the socket to ('' = the policy's base server). */
   readonly variant: string;
+  /** The handshake may use the TLS 1.2 session-ID cache (false for TLS 1.3: a server without session listeners). */
+  readonly sessionIds: boolean;
 }
 
 export interface ResumptionFacts {

@@ -42,9 +42,9 @@ export async function startProxy(runtime: ActorRuntime, options: ProxyOptions): 
   if (problem) throw new Error(problem);
   const { resumption } = options;
   const configureServer = resumption
-    ? (server: Parameters<ProxyResumption['configureServer']>[0], policy: Parameters<ProxyResumption['configureServer']>[1], variant: string) => {
-        resumption.configureServer(server, policy, variant);
-        options.configureNative?.(server, policy, variant);
+    ? (...args: Parameters<ProxyResumption['configureServer']>) => {
+        resumption.configureServer(...args);
+        options.configureNative?.(...args);
       }
     : options.configureNative;
   const native = new NativeEngine({

@@ -11,7 +11,7 @@ import { Sealer } from '../../adapters/crypto/seal.js';
 import { sessionProtocolVersion } from '../../adapters/crypto/session-record.js';
 import { nodeTag, scopedTicketKey, ticketScope } from '../../adapters/crypto/ticket-scope.js';
 import type { HelloFacts } from '../../adapters/tls/hello/facts.js';
-import type { NativeEngine } from '../../adapters/tls/native/engine.js';
+import type { NativeEngine, ServerFeatures } from '../../adapters/tls/native/engine.js';
 import type { NativePolicy } from '../../adapters/tls/native/server-options.js';
 import type { Subscription } from '../../bus/bus.js';
 import type { Json } from '../../bus/envelope.js';
@@ -54,7 +54,7 @@ interface Route extends ResumptionRoute {
 
 export interface ProxyResumption extends ResumptionPort, RunningActor {
   serverOptions(policy: NativePolicy, variant: string): tls.TlsOptions;
-  configureServer(server: tls.Server, policy: NativePolicy, variant: string): void;
+  configureServer(server: tls.Server, policy: NativePolicy, variant: string, features: ServerFeatures): void;
   /** Called once the proxy's native engine exists: rotations drop servers of removed keys. */
   bindEngine(native: NativeEngine): void;
   /** The fleet block as applied here: term, revision, key ids with epochs and status (no material). */
@@ -254,7 +254,9 @@ class Resumption implements ProxyResumption {
       for (const b of this.bindings.values()) {
         if (b.keys === fleet) {
           try {
-            this.native.serverFor(b.policy, variantOf(active.id, this.selfTagHex));
+            const variant = variantOf(active.id, this.selfTagHex);
+            this.native.serverFor(b.policy, variant, { sessionIds: false });
+            if (b.cache) this.native.serverFor(b.policy, variant, { sessionIds: true });
           } catch {
             // a certificate that cannot load fails its own connections, as before
           }
@@ -347,9 +349,9 @@ class Resumption implements ProxyResumption {
     return options;
   }
 
-  configureServer(server: tls.Server, policy: NativePolicy): void {
+  configureServer(server: tls.Server, policy: NativePolicy, _variant: string, features: ServerFeatures): void {
     const b = this.binding(policy);
-    if (!b.cache) return;
+    if (!b.cache || !features.sessionIds) return;
     server.on('newSession', (id: Buffer, data: Buffer, done: () => void) => {
       // At once: a late callback holds back every server write in TLS 1.3 (PLATFORM-FACTS).
       done();
@@ -395,7 +397,8 @@ class Resumption implements ProxyResumption {
       if (list) list.push(expect);
       else this.pending.set(expect.id, [expect]);
     }
-    const route: Route = { variant, binding: b, ticket, expect };
+    // TLS 1.3 never looks a session up by ID: its server has no session listeners (ServerFeatures).
+    const route: Route = { variant, sessionIds: b.cache && !willBe13, binding: b, ticket, expect };
     return route;
   }
 

@@ -5,7 +5,8 @@ import type { LogConfig } from '../../adapters/config/model.js';
 import type { Bus } from '../bus.js';
 import type { AnyEvent } from '../envelope.js';
 import { NatsBus } from '../nats/transport.js';
-import { eventSubject } from '../subjects.js';
+import { EVENT_ROOT, eventSubject, isRoutableEventType } from '../subjects.js';
+import { MemoryBus } from '../memory/transport.js';
 import { LogError } from './errors.js';
 import { ensureEventStream } from './jetstream.js';
 import { JetStreamEventPublisher, type JetStreamPublisherOptions } from './jetstream-publisher.js';
@@ -30,6 +31,11 @@ export class EmbeddedEventSink implements EventLogWriter {
 
   append(event: AnyEvent): void {
     this.log.append(event);
+    if (this.bus instanceof MemoryBus && !this.bus.interestedIn(EVENT_ROOT)) {
+      // Nobody listens live (no `events --follow`, no SSE client): skip the subject and the match.
+      if (!isRoutableEventType(event.type)) this.unroutable++;
+      return;
+    }
     let subject: string;
     try {
       subject = eventSubject(event.type, event.correlationid);

@@ -38,6 +38,8 @@ const EMPTY: SubjectMatch<never> = { plain: [], groups: [], empty: true };
 export class SubjectIndex<T extends IndexedSubscription> {
   private readonly root: TrieNode<T> = node();
   private readonly cache = new Map<string, SubjectMatch<T>>();
+  /** interestedIn answers per prefix; any add or remove clears them. */
+  private readonly interest = new Map<string, boolean>();
   private count = 0;
 
   /**
@@ -52,6 +54,7 @@ export class SubjectIndex<T extends IndexedSubscription> {
 
   /** Adds a subscription; its pattern must be valid (`isValidPattern`). */
   add(sub: T): void {
+    this.interest.clear();
     const tokens = sub.pattern.split('.');
     let at = this.root;
     for (let i = 0; i < tokens.length; i++) {
@@ -99,6 +102,7 @@ export class SubjectIndex<T extends IndexedSubscription> {
     }
     if (!removed) return;
     this.count--;
+    this.interest.clear();
     for (let i = path.length - 1; i >= 0; i--) {
       const { parent, token, child } = path[i]!;
       if (child.exact.size || child.rest.size || child.children.size || child.star) break;
@@ -123,6 +127,20 @@ export class SubjectIndex<T extends IndexedSubscription> {
     if (this.cache.size >= this.cacheSize) this.cache.clear();
     this.cache.set(subject, result);
     return result;
+  }
+
+  /**
+   * Whether any subscription could match some subject that starts with the literal tokens of
+   * `prefix` and has more after them. Publishers of per-connection subjects ask first, so a subject
+   * nobody can receive is never built or matched. Cached until the next add or remove.
+   */
+  interestedIn(prefix: string): boolean {
+    let answer = this.interest.get(prefix);
+    if (answer === undefined) {
+      answer = this.count > 0 && reachesAny(this.root, prefix.split('.'));
+      this.interest.set(prefix, answer);
+    }
+    return answer;
   }
 
   /** Drops cached results a pattern change affects: one delete for a literal pattern. */
@@ -166,6 +184,23 @@ function collect<T>(at: TrieNode<T>, subject: string, start: number, out: T[], a
   if (ok && at.star) ok = collect(at.star, subject, dot + 1, out, true);
   if (ok && !literal && !at.star) ok = collect(at, subject, dot + 1, out, false);
   return ok;
+}
+
+/** Some subscription below the trie paths that `tokens` (literal) lead to, or a `>` on the way. */
+function reachesAny<T>(root: TrieNode<T>, tokens: readonly string[]): boolean {
+  let level: Array<TrieNode<T>> = [root];
+  for (const token of tokens) {
+    const next: Array<TrieNode<T>> = [];
+    for (const at of level) {
+      if (at.rest.size > 0) return true;
+      const literal = at.children.get(token);
+      if (literal) next.push(literal);
+      if (at.star) next.push(at.star);
+    }
+    if (next.length === 0) return false;
+    level = next;
+  }
+  return level.some((at) => at.rest.size > 0 || at.exact.size > 0 || at.children.size > 0 || at.star !== undefined);
 }
 
 const NO_GROUPS: SubjectMatch<never>['groups'] = [];

@@ -85,6 +85,14 @@ export class MemoryBus implements Bus {
     this.send(subject, data, undefined);
   }
 
+  /**
+   * False when no subscription can match any subject under `prefix` (literal tokens): publishing
+   * there would reach nobody, so a publisher may skip building the subject and the message.
+   */
+  interestedIn(prefix: string): boolean {
+    return !this.closed && this.index.interestedIn(prefix);
+  }
+
   subscribe(pattern: string, handler: (msg: BusMessage) => void, options?: SubscribeOptions): Subscription {
     if (!isValidPattern(pattern)) throw new BusError('bad_subject', `invalid subscription pattern ${JSON.stringify(pattern)}`);
     const sub = new MemorySubscription(this, pattern, options?.queue, handler);

@@ -10,6 +10,7 @@ export const DEFAULT_MAX_HELLO_BYTES = 16 * 1024;
 /** RFC 8446 §5.1: TLSPlaintext.length MUST NOT exceed 2^14. */
 export const MAX_PLAINTEXT_RECORD = 1 << 14;
 const RECORD_HEADER = 5;
+const EMPTY = new Uint8Array(0);
 const HANDSHAKE_HEADER = 4;
 
 export interface PeekOptions {
@@ -34,15 +35,21 @@ export type PeekResult =
  * Feed chunks as they arrive; each call answers for everything fed so far. Work is proportional
  * to the bytes fed (no re-parsing), so a client dribbling one byte per segment costs nothing extra.
  * After `complete` or `failed` the parser is done; further feeds only append to `consumed`.
+ *
+ * The usual hello arrives whole in the first segment: then nothing is copied (`consumed` and the
+ * hello's `raw` are views of that chunk), so a fed chunk must not be modified afterwards. Copies
+ * start only when a second chunk arrives — each off-heap buffer costs microseconds per connection.
  */
 export class ClientHelloPeeker {
   private readonly maxBytes: number;
-  private buf = new Uint8Array(1024);
+  private buf: Uint8Array = EMPTY;
+  /** False while `buf` is the caller's first chunk (read only: appending copies it first). */
+  private owned = false;
   private length = 0;
   /** Start of the next record header not yet taken apart. */
   private pos = 0;
   private records = 0;
-  private header = new Uint8Array(HANDSHAKE_HEADER);
+  private header: Uint8Array | undefined;
   private headerFilled = 0;
   private message: Uint8Array | undefined;
   private filled = 0;
@@ -60,7 +67,7 @@ export class ClientHelloPeeker {
   feed(chunk: Uint8Array): PeekResult {
     this.append(chunk);
     if (this.done) {
-      return { ...this.done, consumed: this.buf.slice(0, this.length) } as PeekResult;
+      return { ...this.done, consumed: this.consumed() } as PeekResult;
     }
     try {
       const complete = this.parse();
@@ -68,15 +75,20 @@ export class ClientHelloPeeker {
       this.done = {
         status: 'complete',
         hello: complete,
-        consumed: this.buf.slice(0, this.length),
+        consumed: this.consumed(),
         helloBytes: this.pos,
         facts: helloFacts(complete, this.records),
       };
     } catch (err) {
       const error = isTlsError(err) ? err : new TlsError('internal_error', 'peek parser failed unexpectedly', { cause: err });
-      this.done = { status: 'failed', error, consumed: this.buf.slice(0, this.length) };
+      this.done = { status: 'failed', error, consumed: this.consumed() };
     }
     return this.done;
+  }
+
+  /** Every byte fed so far: a view of the first chunk while it is the only one, else a copy. */
+  private consumed(): Uint8Array {
+    return this.owned ? this.buf.slice(0, this.length) : this.buf.subarray(0, this.length);
   }
 
   private parse(): ClientHello | undefined {
@@ -118,7 +130,14 @@ export class ClientHelloPeeker {
     let i = 0;
     while (i < fragment.length) {
       if (this.message === undefined) {
+        const whole = this.headerFilled === 0 ? wholeMessage(fragment, i, this.maxBytes) : undefined;
+        if (whole) {
+          // The whole message in this fragment (the usual case): decode it in place.
+          if (i + whole.length !== fragment.length) throw new TlsError('unexpected_message', 'handshake data after the ClientHello in the same record');
+          return decodeClientHello(whole);
+        }
         const take = Math.min(HANDSHAKE_HEADER - this.headerFilled, fragment.length - i);
+        this.header ??= new Uint8Array(HANDSHAKE_HEADER);
         this.header.set(fragment.subarray(i, i + take), this.headerFilled);
         this.headerFilled += take;
         i += take;
@@ -142,7 +161,7 @@ export class ClientHelloPeeker {
   private peekHeader(partial: Uint8Array): void {
     if (this.message !== undefined) return;
     const h = new Uint8Array(HANDSHAKE_HEADER);
-    h.set(this.header.subarray(0, this.headerFilled), 0);
+    if (this.header) h.set(this.header.subarray(0, this.headerFilled), 0);
     const take = Math.min(HANDSHAKE_HEADER - this.headerFilled, partial.length);
     h.set(partial.subarray(0, take), this.headerFilled);
     const have = this.headerFilled + take;
@@ -154,12 +173,19 @@ export class ClientHelloPeeker {
 
   private append(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
-    if (this.length + chunk.length > this.buf.length) {
-      let cap = this.buf.length * 2;
+    if (this.length === 0) {
+      this.buf = chunk; // borrowed, not copied: most hellos never need a second chunk
+      this.owned = false;
+      this.length = chunk.length;
+      return;
+    }
+    if (!this.owned || this.length + chunk.length > this.buf.length) {
+      let cap = Math.max(1024, this.buf.length);
       while (cap < this.length + chunk.length) cap *= 2;
       const next = new Uint8Array(cap);
       next.set(this.buf.subarray(0, this.length));
       this.buf = next;
+      this.owned = true;
     }
     this.buf.set(chunk, this.length);
     this.length += chunk.length;
@@ -171,12 +197,28 @@ export function peekClientHello(bytes: Uint8Array, options?: PeekOptions): PeekR
   return new ClientHelloPeeker(options).feed(bytes);
 }
 
-function startMessage(header: Uint8Array, maxBytes: number): Uint8Array {
-  if (header[0] !== HandshakeType.client_hello) {
-    throw new TlsError('unexpected_message', `first handshake message is type ${header[0]}, not client_hello`);
+/**
+ * The handshake message starting at `at`, as a view, when its header and body are all there;
+ * checked like `startMessage`. Undefined when the fragment holds only part of it.
+ */
+function wholeMessage(fragment: Uint8Array, at: number, maxBytes: number): Uint8Array | undefined {
+  if (fragment.length - at < HANDSHAKE_HEADER) return undefined;
+  const length = (fragment[at + 1]! << 16) | (fragment[at + 2]! << 8) | fragment[at + 3]!;
+  if (fragment.length - at < HANDSHAKE_HEADER + length) return undefined;
+  checkMessageHeader(fragment[at]!, length, maxBytes);
+  return fragment.subarray(at, at + HANDSHAKE_HEADER + length);
+}
+
+function checkMessageHeader(type: number, length: number, maxBytes: number): void {
+  if (type !== HandshakeType.client_hello) {
+    throw new TlsError('unexpected_message', `first handshake message is type ${type}, not client_hello`);
   }
-  const length = (header[1]! << 16) | (header[2]! << 8) | header[3]!;
   if (length + HANDSHAKE_HEADER > maxBytes) throw new TlsError('too_large', `ClientHello of ${length} bytes exceeds the ${maxBytes}-byte cap`);
+}
+
+function startMessage(header: Uint8Array, maxBytes: number): Uint8Array {
+  const length = (header[1]! << 16) | (header[2]! << 8) | header[3]!;
+  checkMessageHeader(header[0]!, length, maxBytes);
   const message = new Uint8Array(length + HANDSHAKE_HEADER);
   message.set(header, 0);
   return message;

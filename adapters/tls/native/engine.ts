@@ -3,7 +3,7 @@
 // policy (socket.unshift + emit('connection'), PLATFORM-FACTS), one server per distinct policy —
 // or several: a policy has one *variant* per live ticket key (node:tls holds one 48-byte ticket key
 // per context), and the caller picks the variant from the ticket's key name in the peeked hello.
-import type { Socket } from 'node:net';
+import net, { type Socket } from 'node:net';
 import tls from 'node:tls';
 import { KeyMaterialStore } from './key-material.js';
 import { serverOptions, type NativePolicy } from './server-options.js';
@@ -18,7 +18,17 @@ export interface NativeEngineOptions {
   /** Extra options for a new server of `policy` and `variant` (resumption: ticket key, session id context). */
   serverOptions?: (policy: NativePolicy, variant: string) => tls.TlsOptions;
   /** Called once per new tls.Server (resumption attaches session handlers here). */
-  configureServer?: (server: tls.Server, policy: NativePolicy, variant: string) => void;
+  configureServer?: (server: tls.Server, policy: NativePolicy, variant: string, features: ServerFeatures) => void;
+}
+
+/** What a server is built for beyond its policy and variant. */
+export interface ServerFeatures {
+  /**
+   * It serves handshakes that may use the TLS 1.2 session-ID cache. A server with session listeners
+   * costs every handshake a ClientHello parse and two session serialisations into JS, which a TLS 1.3
+   * handshake never uses, so those go to a server built without them.
+   */
+  readonly sessionIds: boolean;
 }
 
 interface ServerEntry {
@@ -43,10 +53,10 @@ export class NativeHandshakeError extends Error {
 
 export class NativeEngine {
   private readonly servers = new Map<string, ServerEntry>();
-  /** Connections handed to a server and not yet secure or failed, by TCP 4-tuple. */
-  private readonly pending = new Map<string, NativeHandshakeCallbacks>();
+  /** Connections handed to a server and not yet secure or failed, by raw socket (or 4-tuple: see pendingKey). */
+  private readonly pending = new Map<Socket | string, NativeHandshakeCallbacks>();
   /** What each accepted raw socket registered (a closed socket no longer knows its peer address). */
-  private readonly registered = new WeakMap<Socket, { key: string; callbacks: NativeHandshakeCallbacks }>();
+  private readonly registered = new WeakMap<Socket, { key: Socket | string; callbacks: NativeHandshakeCallbacks }>();
   readonly keys = new KeyMaterialStore();
 
   constructor(private readonly options: NativeEngineOptions) {}
@@ -55,27 +65,27 @@ export class NativeEngine {
    * Builds (and caches) the server for a policy and variant ('' = the policy's base server);
    * throws KeyMaterialError for unusable keys.
    */
-  serverFor(policy: NativePolicy, variant = ''): tls.Server {
-    const mapKey = variant ? `${policy.id}/${variant}` : policy.id;
+  serverFor(policy: NativePolicy, variant = '', features: ServerFeatures = WITH_SESSION_IDS): tls.Server {
+    const mapKey = (variant ? `${policy.id}/${variant}` : policy.id) + (features.sessionIds ? '' : '#no-session-ids');
     const existing = this.servers.get(mapKey);
     if (existing) return existing.server;
     const base = serverOptions(policy, this.keys.get(policy.certificate), this.options.handshakeTimeoutMs);
     const server = tls.createServer(this.options.serverOptions ? { ...base, ...this.options.serverOptions(policy, variant) } : base);
     server.on('secureConnection', (socket: tls.TLSSocket) => {
-      const key = tupleKey(socket);
+      const key = pendingKeyOfTls(socket);
       const callbacks = this.pending.get(key);
       if (!callbacks) return;
       this.pending.delete(key);
       callbacks.secure(socket);
     });
     server.on('tlsClientError', (err: Error, socket: tls.TLSSocket) => {
-      const key = tupleKey(socket);
+      const key = pendingKeyOfTls(socket);
       const callbacks = this.pending.get(key);
       if (!callbacks) return;
       this.pending.delete(key);
       callbacks.failed(classify(err), socket);
     });
-    this.options.configureServer?.(server, policy, variant);
+    this.options.configureServer?.(server, policy, variant, features);
     this.servers.set(mapKey, { server, policyId: policy.id, variant });
     return server;
   }
@@ -105,9 +115,9 @@ export class NativeEngine {
    * be paused with no 'data' listener. Exactly one callback fires, unless the socket closes first
    * (then the caller's own 'close' handler sees it; call `forget`).
    */
-  accept(socket: Socket, peeked: Uint8Array, policy: NativePolicy, callbacks: NativeHandshakeCallbacks, variant = ''): void {
-    const server = this.serverFor(policy, variant);
-    const key = tupleKey(socket);
+  accept(socket: Socket, peeked: Uint8Array, policy: NativePolicy, callbacks: NativeHandshakeCallbacks, variant = '', features: ServerFeatures = WITH_SESSION_IDS): void {
+    const server = this.serverFor(policy, variant, features);
+    const key = pendingKey(socket);
     this.pending.set(key, callbacks);
     this.registered.set(socket, { key, callbacks });
     socket.unshift(peeked);
@@ -133,6 +143,44 @@ export class NativeEngine {
     this.servers.clear();
     this.pending.clear();
   }
+}
+
+const WITH_SESSION_IDS: ServerFeatures = { sessionIds: true };
+
+/**
+ * node:tls keeps the socket it wraps as the TLSSocket's `_parent`. That field is undocumented, so it
+ * is checked once here; where it holds, a pending handshake is found by its raw socket — no
+ * getpeername/getsockname pair and key string per connection. Elsewhere, by TCP 4-tuple. (Checked on
+ * first use: building a TLSSocket loads OpenSSL's default context, ~3 ms.)
+ */
+let wrappedSocketIsParent: boolean | undefined;
+
+function parentHoldsWrappedSocket(): boolean {
+  wrappedSocketIsParent ??= probeParentField();
+  return wrappedSocketIsParent;
+}
+
+function probeParentField(): boolean {
+  try {
+    const raw = new net.Socket();
+    const wrapped = new tls.TLSSocket(raw, { isServer: true });
+    const same = (wrapped as unknown as { _parent?: unknown })._parent === raw;
+    wrapped.destroy();
+    raw.destroy();
+    return same;
+  } catch {
+    return false;
+  }
+}
+
+function pendingKey(raw: Socket): Socket | string {
+  return parentHoldsWrappedSocket() ? raw : tupleKey(raw);
+}
+
+function pendingKeyOfTls(socket: tls.TLSSocket): Socket | string {
+  if (!parentHoldsWrappedSocket()) return tupleKey(socket);
+  const parent = (socket as unknown as { _parent?: unknown })._parent;
+  return parent instanceof net.Socket ? parent : '';
 }
 
 function tupleKey(socket: { remoteAddress?: string | undefined; remotePort?: number | undefined; localAddress?: string | undefined; localPort?: number | undefined }): string {

@@ -3,6 +3,7 @@
 // move between proxies; rotation, key removal and policy scoping are observed in events.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import type { TLSSocket } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { configFromObject } from '../../../adapters/config/load.js';
 import { memoryLogger } from '../../../adapters/log/logger.js';
@@ -35,6 +36,8 @@ describe('fleet resumption over the memory bus', { skip: missingTools('openssl')
   let rotatorRuntime: BuiltRuntime;
   let store: RunningSessionStore;
   const events: AnyEvent[] = [];
+  /** Each handshake the proxies completed: its version, and whether its server had session-ID listeners. */
+  const served: Array<{ node: string; sni: string | false | null; version: string | null; sessionListeners: number }> = [];
 
   async function runtimeFor(node: string): Promise<BuiltRuntime> {
     const config = configFromObject(fleetConfigObject(pki, f, { node, busUrl: 'memory://', logDir: join(dir, node), stream: 'unused' }), dir);
@@ -53,7 +56,9 @@ describe('fleet resumption over the memory bus', { skip: missingTools('openssl')
     store = await startSessionStoreActor((await runtimeFor('store')).runtime);
     for (const node of PROXIES) {
       const b = await runtimeFor(node);
-      const proxy = await startProxyProcess(b.runtime);
+      const proxy = await startProxyProcess(b.runtime, {
+        configureNative: (server) => server.on('secureConnection', (s: TLSSocket) => served.push({ node, sni: s.servername, version: s.getProtocol(), sessionListeners: server.listenerCount('newSession') + server.listenerCount('resumeSession') })),
+      });
       proxies.set(node, { built: b, proxy, port: proxy.proxy.listeners[0]!.port });
     }
     await waitFor(() => PROXIES.every((p) => proxies.get(p)!.proxy.resumption!.fleetKeys().keys.some((k) => k.status === 'active')), 'every proxy holds an active key');
@@ -101,6 +106,17 @@ describe('fleet resumption over the memory bus', { skip: missingTools('openssl')
     }
     assert.ok(events.some((e) => e.type === 'tlsedge.session.stored'), 'the store recorded the session');
     assert.ok(events.some((e) => e.type === 'tlsedge.session.resumed' && (e.data as { elsewhere: boolean }).elsewhere));
+  });
+
+  it('serves TLS 1.3 handshakes from servers without session-ID listeners (never used in 1.3), TLS 1.2 ones from servers with them', async () => {
+    for (const version of ['1.3', '1.2'] as const) {
+      const before = served.length;
+      await handshake('p1', { servername: 'c.test', version });
+      const got = await waitFor(() => served.slice(before).find((h) => h.node === 'p1' && h.sni === 'c.test'), `p1 serves c.test over TLS ${version}`);
+      assert.equal(got.version, `TLSv${version}`);
+      if (version === '1.3') assert.equal(got.sessionListeners, 0);
+      else assert.equal(got.sessionListeners, 2);
+    }
   });
 
   for (const version of ['1.3', '1.2'] as const) {

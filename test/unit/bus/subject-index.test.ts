@@ -18,6 +18,48 @@ const pattern = fc
   .filter((p) => p.length > 0);
 
 describe('SubjectIndex', () => {
+  it('says "nobody is interested" under a prefix only when no subject below it matches a live pattern', () => {
+    const prefix = fc.array(token, { minLength: 1, maxLength: 3 }).map((t) => t.join('.'));
+    const tail = fc.array(token, { minLength: 1, maxLength: 3 }).map((t) => t.join('.'));
+    fc.assert(
+      fc.property(fc.array(pattern, { maxLength: 8 }), fc.array(fc.nat(7)), prefix, fc.array(tail, { minLength: 1, maxLength: 10 }), (patterns, removals, pre, tails) => {
+        const index = new SubjectIndex<Sub>();
+        const subs = patterns.map((p, id) => ({ pattern: p, queue: undefined, id }));
+        for (const s of subs) index.add(s);
+        const live = new Set(subs);
+        const check = (): void => {
+          if (index.interestedIn(pre)) return;
+          for (const t of tails) for (const s of live) assert.ok(!subjectMatches(s.pattern, `${pre}.${t}`), `${s.pattern} matches ${pre}.${t}`);
+        };
+        check();
+        for (const r of removals) {
+          if (subs.length === 0) break;
+          const s = subs[r % subs.length]!;
+          index.remove(s);
+          live.delete(s);
+          check(); // a cached answer must follow the removal
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('answers per prefix: other roots, narrower patterns and removals', () => {
+    const index = new SubjectIndex<Sub>();
+    assert.equal(index.interestedIn('tlsedge.evt'), false);
+    const cmd = { pattern: 'tlsedge.cmd.>', queue: undefined, id: 1 };
+    index.add(cmd);
+    assert.equal(index.interestedIn('tlsedge.evt'), false);
+    const closed = { pattern: 'tlsedge.evt.connection.*.closed', queue: undefined, id: 2 };
+    index.add(closed);
+    assert.equal(index.interestedIn('tlsedge.evt'), true);
+    index.remove(closed);
+    assert.equal(index.interestedIn('tlsedge.evt'), false);
+    const all = { pattern: '>', queue: 'q', id: 3 };
+    index.add(all);
+    assert.equal(index.interestedIn('tlsedge.evt'), true);
+  });
+
   for (const cacheSize of [2, 1000]) it(`matches exactly the patterns subjectMatches accepts, through any sequence of adds and removes (cache ${cacheSize})`, () => {
     fc.assert(
       fc.property(fc.array(pattern, { minLength: 1, maxLength: 12 }), fc.array(subject, { minLength: 1, maxLength: 12 }), fc.array(fc.nat(11)), (patterns, subjects, removals) => {
