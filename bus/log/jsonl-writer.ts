@@ -359,30 +359,35 @@ function isAlive(pid: number): boolean {
   }
 }
 
-const utf8Encoder = new TextEncoder();
-
 /**
  * The batch's bytes: each line UTF-8 encoded straight into one buffer, newline-terminated. Sized for
  * ASCII (JSON of events nearly always is) and grown when a line needs more. Unlike
  * `Buffer.from(lines.join('\n'))` no batch-sized string is built on V8's heap (two per batch before:
  * the join and its flattening), which the young-generation collector had to allocate and sweep.
- * `utf16Units`: the lines' lengths plus one per newline (the writer keeps that count anyway).
+ * `Buffer#write` returns a count: no view and no result object per line (TextEncoder#encodeInto
+ * needed both). `utf16Units`: the lines' lengths plus one per newline (the writer keeps that count).
  */
 export function encodeLines(lines: readonly string[], utf16Units: number): Buffer {
   let data = Buffer.allocUnsafe(Math.max(1, utf16Units));
   let offset = 0;
   for (const line of lines) {
-    let read = 0;
-    for (;;) {
-      const r = utf8Encoder.encodeInto(read === 0 ? line : line.slice(read), data.subarray(offset));
-      read += r.read;
-      offset += r.written;
-      if (read === line.length && offset < data.length) break;
-      // Out of room (multi-byte characters, or the newline): grow, keep what is written.
-      const grown = Buffer.allocUnsafe(Math.max(data.length * 2, offset + (line.length - read) * 3 + 1));
+    let written = data.write(line, offset);
+    // A write stops early only where the next character (≤ 4 bytes) does not fit: with 4 or more
+    // bytes of room left the line is whole; with less, it may have been cut.
+    if (data.length - offset - written < 4) {
+      const bytes = Buffer.byteLength(line);
+      if (written < bytes) {
+        const grown = Buffer.allocUnsafe(Math.max(data.length * 2, offset + bytes + 1));
+        data.copy(grown, 0, 0, offset);
+        data = grown;
+        written = data.write(line, offset);
+      }
+    }
+    offset += written;
+    if (offset === data.length) {
+      const grown = Buffer.allocUnsafe(data.length * 2);
       data.copy(grown, 0, 0, offset);
       data = grown;
-      if (read === line.length) break;
     }
     data[offset++] = 10;
   }

@@ -130,8 +130,11 @@ function shapeKey(hello: ClientHello): string {
   key.list(hello.supportedGroups);
   key.list(hello.keyShares?.map((k) => k.group));
   key.list(hello.signatureAlgorithms);
-  // every list is counted, so the first ALPN name can simply follow
-  return key.text() + (hello.alpn?.[0] ?? '');
+  // every list is counted, so the first ALPN name can simply follow (its chars, not a concatenation:
+  // Map.get would flatten that into a third string)
+  const alpn = hello.alpn?.[0];
+  if (alpn) for (let i = 0; i < alpn.length; i++) key.push(alpn.charCodeAt(i));
+  return key.text();
 }
 
 /** A reusable buffer of 16-bit units for shapeKey (one at a time: the accept path is synchronous). */

@@ -6,6 +6,9 @@ import type { Reader } from '../reader.js';
 import type { Writer } from '../writer.js';
 import { checkExtensionAllowed, type ExtensionContextName } from './table.js';
 
+/** Lists up to this long are checked for duplicates by scanning. */
+const SCAN_LIMIT = 32;
+
 export interface RawExtension {
   readonly type: number;
   /** extension_data, a view into the message bytes (do not mutate). */
@@ -32,14 +35,19 @@ export function readExtensionList(
   const listStart = messageOffset + r.position + 2;
   const list = r.sub(2, `${message} extensions`, limits.min ?? 0, 0xffff);
   const out: RawExtension[] = [];
-  const seen = new Set<number>();
+  // Every ClientHello passes here on the accept path: no label string or Set per hello (a Set only
+  // for long lists — a hostile one can hold 16k extensions, too many to scan for each).
+  let seen: Set<number> | undefined;
   while (!list.atEnd) {
     const offset = listStart + list.position;
     const type = list.u16();
-    const data = list.vector(2, `extension ${type}`);
+    const length = list.u16();
+    if (length > list.remaining) throw new TlsError('truncated', `extension ${type}: need ${length} byte(s), have ${list.remaining}`);
+    const data = list.bytesN(length);
     // RFC 8446 §4.2: "There MUST NOT be more than one extension of the same type in a given extension block."
-    if (seen.has(type)) throw new TlsError('duplicate_extension', `${message}: extension ${type} appears twice`);
-    seen.add(type);
+    if (out.length === SCAN_LIMIT) seen = new Set(out.map((e) => e.type));
+    if (seen ? seen.has(type) : out.some((e) => e.type === type)) throw new TlsError('duplicate_extension', `${message}: extension ${type} appears twice`);
+    seen?.add(type);
     checkExtensionAllowed(message, type);
     out.push({ type, data, offset });
   }
