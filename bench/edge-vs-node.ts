@@ -15,6 +15,7 @@ import { benchRoot, tlsLoad, tlsLoadBinary, wrk } from './support/tools.js';
 import { freePort, waitForPort } from '../test/support/processes.js';
 import { stopChild } from './support/stop.js';
 import { startOriginFixture } from './support/origin-fixture.js';
+import { TLSEDGE_NODE_FLAGS } from '../cli/node-flags.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
@@ -90,7 +91,7 @@ function startTlsedge(dir: string, port: number, cert: string, key: string, orig
       `certificates: [{ names: [bench.test], cert: ${cert}, key: ${key} }]\n` +
       `origins: [{ match: { path_prefix: / }, to: "http://127.0.0.1:${originPort}" }]\n`,
   );
-  return spawn('taskset', ['-c', String(SERVER_CORE), process.execPath, join(repo, 'dist', 'cli', 'main.js'), 'up', '--config', config, '--state-dir', join(dir, `state-${port}`)], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, TLSEDGE_LOG_LEVEL: 'warn' } });
+  return spawn('taskset', ['-c', String(SERVER_CORE), process.execPath, ...TLSEDGE_NODE_FLAGS, join(repo, 'dist', 'cli', 'main.js'), 'up', '--config', config, '--state-dir', join(dir, `state-${port}`)], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, TLSEDGE_LOG_LEVEL: 'warn' } });
 }
 
 function startBare(port: number, cert: string, key: string, originPort: number): ChildProcess {

@@ -31,6 +31,7 @@ import { benchRoot, pacedLatency, requireTool, tlsLoad, tlsLoadBinary, wrk, type
 import { freePort, tempDir, waitForPort } from '../test/support/processes.js';
 import { startTpm, type TpmToken } from '../test/support/tpm.js';
 import { stopChild } from './support/stop.js';
+import { TLSEDGE_NODE_FLAGS } from '../cli/node-flags.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
@@ -167,7 +168,7 @@ function startTlsedge(dir: string, port: number, originPort: number, signer: obj
   const compiled = join(repo, 'dist', 'cli', 'main.js');
   if (!existsSync(compiled)) throw new Error('dist/ is missing: run `npm run build` first (the benchmark measures the built CLI)');
   const profile = process.env.BENCH_PROFILE_DIR ? [`--cpu-prof`, `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
-  return spawn('taskset', ['-c', String(SERVER_CORE), process.execPath, ...profile, compiled, 'up', '--config', config, '--state-dir', join(dir, `state-${port}`)], {
+  return spawn('taskset', ['-c', String(SERVER_CORE), process.execPath, ...TLSEDGE_NODE_FLAGS, ...profile, compiled, 'up', '--config', config, '--state-dir', join(dir, `state-${port}`)], {
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...env, TLSEDGE_LOG_LEVEL: 'warn' },
   });
