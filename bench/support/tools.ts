@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { realtimeCommand } from './priority.js';
 
 const run = promisify(execFile);
 export const benchRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -105,8 +106,10 @@ export interface PacedLatency {
  * time, so a stalled server is charged for the requests it delayed). Unlike wrk, which keeps the
  * server saturated and so measures queueing, this measures how responsive the server stays.
  */
-export async function pacedLatency(core: number, args: { port: number; sni: string; path: string; connections: number; rate: number; seconds: number }): Promise<PacedLatency> {
-  const { stdout } = await run('taskset', ['-c', String(core), tlsLoadBinary(), '--port', String(args.port), '--sni', args.sni, '--concurrency', String(args.connections), '--seconds', String(args.seconds), '--request', args.path, '--rate', String(args.rate)]);
+export async function pacedLatency(core: number, args: { port: number; sni: string; path: string; connections: number; rate: number; seconds: number; realtime?: boolean }): Promise<PacedLatency> {
+  const command = ['taskset', '-c', String(core), tlsLoadBinary(), '--port', String(args.port), '--sni', args.sni, '--concurrency', String(args.connections), '--seconds', String(args.seconds), '--request', args.path, '--rate', String(args.rate)];
+  const [file, ...rest] = args.realtime ? realtimeCommand(command) : command;
+  const { stdout } = await run(file!, rest);
   const r = JSON.parse(stdout) as { requests: number; measured: number; failures: number; seconds: number; p50Ms: number; p90Ms: number; p99Ms: number; maxMs: number };
   return { requests: r.requests, rate: r.requests / r.seconds, latencyP50Ms: r.p50Ms, latencyP90Ms: r.p90Ms, latencyP99Ms: r.p99Ms, latencyMaxMs: r.maxMs, failures: r.failures };
 }
