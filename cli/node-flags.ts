@@ -10,11 +10,12 @@
  * (throughput 390–480 MB/s). With this flag: one full collection in 30 s, 570–650 MB/s. It reserves
  * nothing: memory is used only as the heap really grows.
  *
- * `--max-semi-space-size=4`: young-generation collections copy what is still alive, and pause the
+ * `--max-semi-space-size=2`: young-generation collections copy what is still alive, and pause the
  * event loop for that long. With 32 handshakes waiting for a TPM, Node's default (semi-spaces
  * growing to 16 MB) collected twice a second for 7–11 ms each; with 4 MB, 7–8 times a second for
- * ≤ 3.6 ms, and the keep-alive p99 of the other name fell from ~10 to ~7 ms. Handshakes, keep-alive
- * requests and 1 MiB throughput measured the same with and without it (1 MB semi-spaces, tried
- * before, cost keep-alive 15–30 %).
+ * ≤ 4.7 ms; with 2 MB, 15–18 times a second for ≤ 2.7 ms, which gave the lowest keep-alive p99 of the
+ * other name (bench/offload-tpm.ts). Keep-alive requests and 1 MiB throughput measured the same
+ * with and without it, handshakes within 2 % (the machine's noise). 1 MB, tried before, cost
+ * keep-alive requests 15–30 %.
  */
-export const TLSEDGE_NODE_FLAGS: readonly string[] = ['--initial-old-space-size=64', '--max-semi-space-size=4'];
+export const TLSEDGE_NODE_FLAGS: readonly string[] = ['--initial-old-space-size=64', '--max-semi-space-size=2'];
