@@ -11,8 +11,6 @@ import {
   createPublicKey,
   diffieHellman,
   generateKeyPair,
-  randomBytes,
-  randomFillSync,
   type CipherGCMTypes,
   type ECDH,
   type Hash,
@@ -23,6 +21,7 @@ import type { Aead, AeadName, ChainVerdict, CryptoProvider, HashContext, HashNam
 import { verifyCertificateVerify } from './verify.js';
 import { verifyChain } from './chain.js';
 import { oneShotHash, oneShotHmac } from './one-shot-hmac.js';
+import { RandomPool } from './random-pool.js';
 
 export interface NodeCryptoProviderOptions {
   /** Replaces the CSPRNG (tests reproducing RFC 8448 only). */
@@ -32,14 +31,12 @@ export interface NodeCryptoProviderOptions {
 const X25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
 
 /** Small random draws (randoms, nonces, ticket age_add) come from one CSPRNG fill of this many bytes. */
-const RANDOM_POOL_BYTES = 4096;
 /** X25519 key pairs generated ahead on libuv's pool: the event loop then only agrees (see x25519()). */
 const X25519_STOCK = 64;
 
 export class NodeCryptoProvider implements CryptoProvider {
   private readonly source: ((length: number, purpose: RandomPurpose) => Uint8Array) | undefined;
-  private readonly pool = Buffer.alloc(RANDOM_POOL_BYTES);
-  private poolOffset = RANDOM_POOL_BYTES;
+  private readonly pool = new RandomPool();
   private readonly x25519Stock: Array<{ privateKey: KeyObject; publicKey: KeyObject }> = [];
   private x25519Refilling = 0;
 
@@ -48,25 +45,10 @@ export class NodeCryptoProvider implements CryptoProvider {
   }
 
   random(length: number, purpose: RandomPurpose): Uint8Array {
-    if (!this.source) return this.pooledRandom(length);
+    if (!this.source) return this.pool.take(length);
     const bytes = this.source(length, purpose);
     if (bytes.length !== length) throw new Error(`random source returned ${bytes.length} bytes for ${purpose}, wanted ${length}`);
     return bytes;
-  }
-
-  /** A fresh copy of unused CSPRNG bytes: one randomFillSync per 4 KiB instead of one call per draw. */
-  private pooledRandom(length: number): Uint8Array {
-    if (length > RANDOM_POOL_BYTES / 8) return new Uint8Array(randomBytes(length));
-    if (this.poolOffset + length > RANDOM_POOL_BYTES) {
-      randomFillSync(this.pool);
-      this.poolOffset = 0;
-    }
-    const out = new Uint8Array(length);
-    out.set(this.pool.subarray(this.poolOffset, this.poolOffset + length));
-    // Never hand out the same bytes twice, even to the same caller.
-    this.pool.fill(0, this.poolOffset, this.poolOffset + length);
-    this.poolOffset += length;
-    return out;
   }
 
   hash(alg: HashName, data: Uint8Array): Uint8Array {

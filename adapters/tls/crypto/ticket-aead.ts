@@ -1,6 +1,7 @@
 // The offload engine's session ticket, whatever holds its keys (an ATS key block or scoped fleet
 // keys): key name (16) || nonce (12) || AES-256-GCM(session) || tag (16), AAD = key name.
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync } from 'node:crypto';
+import { RandomPool } from './random-pool.js';
 
 /** Bytes of a ticket's key name, which routes it to the key that opens it. */
 export const TICKET_NAME_LENGTH = 16;
@@ -12,9 +13,11 @@ export function ticketAeadKey(secret: Uint8Array): Buffer {
   return Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), 'tlsedge offload ticket v1', 32));
 }
 
+const nonces = new RandomPool();
+
 /** A ticket carrying `plaintext` under key name `name` (16 bytes), sealed with a fresh nonce. */
 export function sealTicket(name: Buffer, aeadKey: Buffer, plaintext: Uint8Array): Uint8Array {
-  const nonce = randomBytes(NONCE);
+  const nonce = nonces.take(NONCE);
   const c = createCipheriv('aes-256-gcm', aeadKey, nonce);
   c.setAAD(name);
   const body = Buffer.concat([c.update(plaintext), c.final()]);
