@@ -4,9 +4,10 @@
 // proxy's metrics. Both protocols apply the same misdirected-request rule and client-cert fields.
 import type { TLSSocket } from 'node:tls';
 import type { TlsedgeConfig } from '../../adapters/config/model.js';
-import type { Http1Hooks, OriginBoundInfo, OriginErrorInfo, RequestErrorInfo, ResponseInfo, RouteDecision } from '../../adapters/http/hooks.js';
+import type { ClientConnectionInfo, Http1Hooks, OriginBoundInfo, OriginErrorInfo, RequestErrorInfo, ResponseInfo, RouteDecision } from '../../adapters/http/hooks.js';
 import { serveH2, type H2Options } from '../../adapters/http/h2/serve.js';
 import type { H2Hooks, H2OriginBoundInfo, H2RouteRequest } from '../../adapters/http/h2/hooks.js';
+import { awaitFirstBytes } from '../../adapters/http/proxy/first-bytes.js';
 import { serveHttp1, type Http1Options } from '../../adapters/http/proxy/serve.js';
 import { H2OriginPools } from '../../adapters/origin/h2-pool.js';
 import type { OriginPools } from '../../adapters/origin/pool.js';
@@ -18,7 +19,7 @@ import { clientCertFieldLines, clientCertFields, refuseForClientCert } from './c
 import type { ProxyMetrics } from './metrics.js';
 
 export class HttpApplication implements ApplicationLayer {
-  private readonly h1Options: Http1Options;
+  private readonly h1Options: Http1Options & { idleTimeoutMs: number };
   private readonly h2Options: H2Options;
   /** HTTP/2 sessions to origins with `protocols: [h2]`; shares address, material and TLS session caches with `pools`. */
   readonly h2Pools: H2OriginPools;
@@ -36,15 +37,23 @@ export class HttpApplication implements ApplicationLayer {
   }
 
   serve(socket: TLSSocket, connection: EstablishedConnection, reporter: RequestReporter): void {
-    const info = { id: connection.id, remoteAddress: connection.remoteAddress, remotePort: connection.remotePort, sni: connection.sni ?? undefined, alpn: connection.alpn ?? undefined, tlsVersion: connection.tlsVersion };
-    const forward = connection.policy.rule.clientCert.forwardHeaders ? clientCertFields(connection.clientCert) : undefined;
     if (connection.alpn === 'h2') {
+      const forward = this.forwardedCertFields(connection);
       const hooks = new H2RequestFacts(this.config, this.policies, connection, reporter, this.metrics);
-      void serveH2(socket, info, hooks, { h1: this.pools, h2: this.h2Pools }, forward ? { ...this.h2Options, clientCertFields: forward } : this.h2Options);
+      void serveH2(socket, connectionInfo(connection), hooks, { h1: this.pools, h2: this.h2Pools }, forward ? { ...this.h2Options, clientCertFields: forward } : this.h2Options);
       return;
     }
-    const hooks = new RequestFacts(this.config, this.policies, connection, reporter, this.metrics);
-    void serveHttp1(socket, info, hooks, this.pools, forward ? { ...this.h1Options, extraRequestFields: clientCertFieldLines(forward) } : this.h1Options);
+    // HTTP/1.1 state is built when the first request bytes arrive (first-bytes.ts says why).
+    awaitFirstBytes(socket, this.h1Options, (initialData) => {
+      const forward = this.forwardedCertFields(connection);
+      const hooks = new RequestFacts(this.config, this.policies, connection, reporter, this.metrics);
+      const options: Http1Options = forward ? { ...this.h1Options, extraRequestFields: clientCertFieldLines(forward), initialData } : { ...this.h1Options, initialData };
+      void serveHttp1(socket, connectionInfo(connection), hooks, this.pools, options);
+    });
+  }
+
+  private forwardedCertFields(connection: EstablishedConnection): ReturnType<typeof clientCertFields> | undefined {
+    return connection.policy.rule.clientCert.forwardHeaders ? clientCertFields(connection.clientCert) : undefined;
   }
 
   refuse(socket: TLSSocket, alpn: string | null, refusal: ClientCertRefusal): void {
@@ -55,6 +64,10 @@ export class HttpApplication implements ApplicationLayer {
   close(): void {
     this.h2Pools.close();
   }
+}
+
+function connectionInfo(connection: EstablishedConnection): ClientConnectionInfo {
+  return { id: connection.id, remoteAddress: connection.remoteAddress, remotePort: connection.remotePort, sni: connection.sni ?? undefined, alpn: connection.alpn ?? undefined, tlsVersion: connection.tlsVersion };
 }
 
 /** What both protocols decide and report the same way, per client connection. */

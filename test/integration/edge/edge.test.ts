@@ -4,8 +4,10 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
 import { connect as netConnect } from 'node:net';
 import { join } from 'node:path';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { configFromObject } from '../../../adapters/config/load.js';
 import type { TlsedgeConfig } from '../../../adapters/config/model.js';
@@ -46,7 +48,7 @@ async function startEdge(pki: TestCa, origin: TestOrigin, bus: { url: string } |
       bus: bus ? { url: bus.url } : { url: 'memory://' },
       fleet_key_file: fleetKey,
       log: { dir: join(dir, 'events'), stream: `EVT_${randomBytes(3).toString('hex')}` },
-      limits: { hello_timeout: '400ms' },
+      limits: { hello_timeout: '400ms', idle_timeout: '1s' },
       certificates: [
         { names: ['a.test'], cert: a.certFile, key: a.keyFile },
         { names: ['b.test'], cert: b.certFile, key: b.keyFile },
@@ -240,6 +242,32 @@ function edgeScenarios(transport: 'memory' | 'nats', skip: string | false): void
       assert.equal(after.failed - before.failed, 1, 'the refused hello counts as a failed handshake, sni "none"');
     });
 
+    it('serves a request that comes late, ends a connection that never sends one, and answers a half-close', async () => {
+      const ca = readFileSync(pki.caFile);
+      // a request sent 300 ms after the handshake (the HTTP state is built on its first bytes)
+      const late = await tlsOpen(edge!.port, 'a.test', ca);
+      await new Promise((r) => setTimeout(r, 300));
+      late.socket.write('GET /late HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n');
+      const answer = (await late.closed).toString();
+      assert.match(answer, /^HTTP\/1\.1 200 /);
+      assert.match(answer, /origin GET a\.test \/late\n$/);
+      // silent for limits.idle_timeout (1 s): the proxy ends it
+      const silent = await tlsOpen(edge!.port, 'a.test', ca);
+      const opened = Date.now();
+      assert.equal((await silent.closed).length, 0, 'no bytes, just the end');
+      const waited = Date.now() - opened;
+      assert.ok(waited >= 900 && waited < 4000, `ended after ${waited} ms`);
+      // a client that half-closes before asking anything gets the end of our side at once
+      const quitter = await tlsOpen(edge!.port, 'a.test', ca);
+      const quitAt = Date.now();
+      quitter.socket.end();
+      await quitter.closed;
+      assert.ok(Date.now() - quitAt < 900, 'not left to the idle timeout');
+      const events = await storedConnection(edge!, (ev) => ev.some((e) => fact(e) === 'accepted' && (e.data as { remotePort: number }).remotePort === silent.localPort));
+      assert.deepEqual(events.map(fact), ['accepted', 'client_hello_received', 'policy_selected', 'handshake_completed', 'closed']);
+      assert.equal((events.at(-1)!.data as { state: string; requests: number }).state, 'established');
+    });
+
     it('answers 421 when the Host belongs to another policy than the connection', async () => {
       const res = await httpsGet(edge!.port, 'a.test', '/', readFileSync(pki.caFile), { host: 'b.test' });
       assert.equal(res.status, 421);
@@ -249,6 +277,17 @@ function edgeScenarios(transport: 'memory' | 'nats', skip: string | false): void
 
 edgeScenarios('memory', false);
 edgeScenarios('nats', missingTools('nats-server'));
+
+/** A TLS 1.3 connection to the edge, established; `closed` resolves with every byte received. */
+async function tlsOpen(port: number, servername: string, ca: Buffer): Promise<{ socket: TLSSocket; localPort: number; closed: Promise<Buffer> }> {
+  const socket = tlsConnect({ port, host: '127.0.0.1', servername, ca, minVersion: 'TLSv1.3' });
+  const got: Buffer[] = [];
+  socket.on('data', (d: Buffer) => got.push(d));
+  const closed = new Promise<Buffer>((resolve) => socket.on('close', () => resolve(Buffer.concat(got))));
+  socket.on('error', () => {});
+  await once(socket, 'secureConnect');
+  return { socket, localPort: socket.localPort!, closed };
+}
 
 /** One sample of a Prometheus text exposition with exactly these labels (0 when absent). */
 function sample(text: string, name: string, labels: Record<string, string>): number {
