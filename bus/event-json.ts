@@ -22,6 +22,17 @@ export function withOwnJsonText<T extends object>(value: T, encode: (this: T) =>
   return value;
 }
 
+/**
+ * Attaches JSON text computed on first use and kept: for data objects that many events share and
+ * nobody changes (a cached policy decision's facts). The caller must not mutate `value` afterwards.
+ */
+export function withMemoizedJsonText<T extends object>(value: T): T {
+  let text: string | undefined;
+  return withOwnJsonText(value, function () {
+    return (text ??= JSON.stringify(this));
+  });
+}
+
 /** JSON text of any value; self-encoding objects write themselves. Undefined for undefined/functions, like JSON.stringify. */
 export function encodeJson(value: unknown): string | undefined {
   if (value !== null && typeof value === 'object' && ownJsonText in value) return (value as SelfEncoding)[ownJsonText]();

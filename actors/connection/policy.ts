@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { CertificateConfig, SniRule, TlsedgeConfig } from '../../adapters/config/model.js';
 import { DEFAULT_ALPN } from '../../adapters/config/sections/sni.js';
+import { withMemoizedJsonText } from '../../bus/event-json.js';
 import type { ConnectionEventData } from './events.js';
 import { matchCertificateName, matchRulePattern } from './names.js';
 
@@ -51,6 +52,8 @@ export class PolicySelector {
     let decision = this.cache.get(cacheKey);
     if (!decision) {
       decision = selectPolicy(this.config, sni, this.fingerprintOf);
+      // every connection of this name records these same facts: encode them once
+      withMemoizedJsonText(decision.facts);
       if (this.cache.size > 10_000) this.cache.clear(); // bounded: SNI is attacker-chosen
       this.cache.set(cacheKey, decision);
     }

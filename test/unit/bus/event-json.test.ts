@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AnyEvent } from '../../../bus/envelope.js';
-import { encodeEvent, encodeJson, withOwnJsonText } from '../../../bus/event-json.js';
+import { encodeEvent, encodeJson, withMemoizedJsonText, withOwnJsonText } from '../../../bus/event-json.js';
 
 function event(data: unknown, extra: Partial<AnyEvent> = {}): AnyEvent {
   return {
@@ -47,5 +47,16 @@ describe('event JSON text', () => {
     assert.deepStrictEqual(data, { a: 1 });
     assert.equal(encodeJson({ ...data }), '{"a":1}', 'a copy is ordinary data again');
     assert.equal(encodeJson(data), '{"a":2}');
+  });
+
+  it('writes shared data once: a memoized object encodes as JSON.stringify did the first time', () => {
+    const facts = withMemoizedJsonText({ rule: 0, match: '*.example.test', alpn: ['h2', 'http/1.1'], tls: { min: '1.2', max: '1.3' } });
+    const first = event(facts, { id: 'n1-abc-1' });
+    const second = event(facts, { id: 'n1-abc-2', sequence: 2 });
+    assert.equal(encodeEvent(first), JSON.stringify(first));
+    assert.equal(encodeEvent(second), JSON.stringify(second));
+    // the text is kept: that is the point (and why such objects must not change)
+    facts.rule = 7;
+    assert.equal(JSON.parse(encodeEvent(second)).data.rule, 0);
   });
 });
