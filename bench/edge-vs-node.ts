@@ -1,6 +1,9 @@
 // Benchmark (issue "Embedded edge"): full TLS 1.3 handshakes/s, keep-alive requests/s (100 B) and
 // 1 MiB throughput through tlsedge (events on: JSONL log) and through a minimal Node proxy
-// (bench/peers/bare-node-proxy.mjs), same certificate, same origin (nginx), same run.
+// (bench/peers/bare-node-proxy.mjs), same certificate, same origin (nginx), same run. For handshakes
+// it also measures that proxy behind the accept path tlsedge's design prescribes and nothing else
+// (`--peek`: read the ClientHello in JavaScript, then hand the socket to node:tls): the floor any
+// implementation of this design starts from, so the report shows how much of the gap is tlsedge's own.
 //
 //   node --import tsx bench/edge-vs-node.ts        (BENCH_SECONDS=5 BENCH_ROUNDS=2 BENCH_WARM_SECONDS=3 by default)
 //
@@ -33,6 +36,9 @@ interface Measured {
 }
 
 type Metric = 'handshakes' | 'connections' | 'keepalive' | 'throughput';
+/** The bare proxy; the same behind tlsedge's accept path alone (handshakes only); tlsedge. */
+const KINDS = ['bare Node proxy', 'peek floor', 'tlsedge'] as const;
+type Kind = (typeof KINDS)[number];
 
 async function main(): Promise<void> {
   const compiled = join(repo, 'dist', 'cli', 'main.js');
@@ -40,13 +46,13 @@ async function main(): Promise<void> {
   tlsLoadBinary();
   const { dir, certFile, keyFile, originPort, origin } = await startOriginFixture('bench.test', LOAD_CORE, 'tlsedge-bench-');
   const empty = (): Record<Metric, Measured[]> => ({ handshakes: [], connections: [], keepalive: [], throughput: [] });
-  const results: Record<string, Record<Metric, Measured[]>> = { 'bare Node proxy': empty(), tlsedge: empty() };
+  const results: Record<Kind, Record<Metric, Measured[]>> = { 'bare Node proxy': empty(), 'peek floor': empty(), tlsedge: empty() };
   try {
     for (let round = 1; round <= ROUNDS; round++) {
-      for (const kind of ['bare Node proxy', 'tlsedge'] as const) {
+      for (const kind of KINDS) {
         process.stderr.write(`round ${round}/${ROUNDS}: ${kind} …\n`);
         const port = await freePort();
-        const server = kind === 'tlsedge' ? startTlsedge(dir, port, certFile, keyFile, originPort) : startBare(port, certFile, keyFile, originPort);
+        const server = kind === 'tlsedge' ? startTlsedge(dir, port, certFile, keyFile, originPort) : startBare(port, certFile, keyFile, originPort, kind === 'peek floor');
         try {
           await waitForPort(port, '127.0.0.1', 15_000);
           const pid = server.pid!;
@@ -57,6 +63,7 @@ async function main(): Promise<void> {
           await tlsLoad(LOAD_CORE, { port, sni: 'bench.test', concurrency: 32, seconds: WARM_SECONDS });
           const hs = await measureCpu(pid, () => tlsLoad(LOAD_CORE, { port, sni: 'bench.test', concurrency: 32, seconds: SECONDS }));
           results[kind]!.handshakes.push({ rate: hs.result.rate, cpuPerOp: hs.cpu / hs.result.handshakes, utilization: hs.cpu / hs.result.seconds, extra: `client ${((hs.result.clientCpuSeconds / hs.result.handshakes) * 1e6).toFixed(0)} µs/handshake` });
+          if (kind === 'peek floor') continue; // a reference for handshakes only
           await tlsLoad(LOAD_CORE, { port, sni: 'bench.test', concurrency: 32, seconds: WARM_SECONDS, request: '/100b' });
           const conns = await measureCpu(pid, () => tlsLoad(LOAD_CORE, { port, sni: 'bench.test', concurrency: 32, seconds: SECONDS, request: '/100b' }));
           results[kind]!.connections.push({ rate: conns.result.rate, cpuPerOp: conns.cpu / conns.result.handshakes, utilization: conns.cpu / conns.result.seconds });
@@ -94,23 +101,25 @@ function startTlsedge(dir: string, port: number, cert: string, key: string, orig
   return spawn('taskset', ['-c', String(SERVER_CORE), process.execPath, ...TLSEDGE_NODE_FLAGS, join(repo, 'dist', 'cli', 'main.js'), 'up', '--config', config, '--state-dir', join(dir, `state-${port}`)], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, TLSEDGE_LOG_LEVEL: 'warn' } });
 }
 
-function startBare(port: number, cert: string, key: string, originPort: number): ChildProcess {
-  return spawn('taskset', ['-c', String(SERVER_CORE), process.execPath, join(benchRoot, 'peers', 'bare-node-proxy.mjs'), String(port), cert, key, String(originPort)], { stdio: ['ignore', 'ignore', 'inherit'] });
+function startBare(port: number, cert: string, key: string, originPort: number, peek: boolean): ChildProcess {
+  const args = [join(benchRoot, 'peers', 'bare-node-proxy.mjs'), String(port), cert, key, String(originPort), ...(peek ? ['--peek'] : [])];
+  return spawn('taskset', ['-c', String(SERVER_CORE), process.execPath, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 function best(list: Measured[]): Measured {
   return list.reduce((a, b) => (b.rate > a.rate ? b : a));
 }
 
-function report(results: Record<string, Record<Metric, Measured[]>>): void {
+function report(results: Record<Kind, Record<Metric, Measured[]>>): void {
   const rows: Array<[Metric, string, string, number]> = [
     ['handshakes', 'full TLS 1.3 handshakes/s (ECDSA P-256)', 'µs/handshake', 0.85],
     ['connections', 'new connections/s, 1 request each (context)', 'µs/connection', 0],
     ['keepalive', 'keep-alive requests/s (100 B)', 'µs/request', 1.5],
     ['throughput', '1 MiB responses, MB/s', 'ms/MB', 1.0],
   ];
-  const bare = results['bare Node proxy']!;
-  const edge = results.tlsedge!;
+  const bare = results['bare Node proxy'];
+  const edge = results.tlsedge;
+  const floor = results['peek floor'];
   const line = (cells: string[]) => process.stdout.write(cells.map((c, i) => (i === 0 ? c.padEnd(42) : c.padStart(14))).join(' ') + '\n');
   process.stdout.write(`\ntlsedge vs bare Node proxy — ${ROUNDS} round(s) of ${SECONDS} s, best round each, each after ${WARM_SECONDS} s of the same load; server on core ${SERVER_CORE}, load + origin on core ${LOAD_CORE}\n\n`);
   line(['metric', 'bare Node', 'tlsedge', 'ratio', 'CPU ratio', 'goal']);
@@ -124,6 +133,11 @@ function report(results: Record<string, Record<Metric, Measured[]>>): void {
     line([`  server CPU (${unit})`, (b.cpuPerOp * scale).toFixed(1), (e.cpuPerOp * scale).toFixed(1), '', '', '']);
     line(['  server core busy', `${(b.utilization * 100).toFixed(0)}%`, `${(e.utilization * 100).toFixed(0)}%`, '', '', '']);
     if (b.extra || e.extra) line(['  notes', b.extra ?? '', e.extra ?? '', '', '', '']);
+    if (metric === 'handshakes') {
+      const f = best(floor.handshakes);
+      line(['  design floor: bare + peek, no events', b.rate.toFixed(0), f.rate.toFixed(0), `${(f.rate / b.rate).toFixed(2)}×`, `${(b.cpuPerOp / f.cpuPerOp).toFixed(2)}×`, '']);
+      line(['  floor server CPU (µs/handshake)', '', (f.cpuPerOp * 1e6).toFixed(1), '', '', '']);
+    }
   }
   process.stdout.write('\nratio = tlsedge rate ÷ bare rate; CPU ratio = bare CPU per op ÷ tlsedge CPU per op (capacity per busy core).\n');
 }
