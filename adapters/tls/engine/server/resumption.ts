@@ -6,7 +6,7 @@ import { ContentType, ExtensionType } from '../../wire/enums.js';
 import { TlsError, isTlsError } from '../../wire/errors.js';
 import { truncatedClientHello } from '../../wire/client-hello.js';
 import { encodeEarlyDataTicket } from '../../wire/extensions/early-data.js';
-import { constantTimeEqual } from '../bytes.js';
+import { concatBytes, constantTimeEqual } from '../bytes.js';
 import { EarlySecret, finishedVerifyData, ticketPsk } from '../key-schedule.js';
 import { encodeNewSessionTicket, MAX_TICKET_LIFETIME_SECONDS } from '../messages/new-session-ticket.js';
 import { suiteByCode, type Tls13Suite } from '../suites.js';
@@ -104,7 +104,7 @@ export function issueTickets(
   if (t.mode === 'stateless' && !port) return;
   const p = conn.config.provider;
   const lifetimeSeconds = Math.min(t.lifetimeSeconds, MAX_TICKET_LIFETIME_SECONDS);
-  const records: Uint8Array[] = [];
+  const messages: Uint8Array[] = [];
   for (let i = 0; i < Math.min(t.count, 8); i++) {
     const nonce = new Uint8Array([i >> 8, i & 0xff]);
     const ageBytes = p.random(4, 'ticket_age_add');
@@ -125,16 +125,16 @@ export function issueTickets(
     let keyName: string | null = null;
     if (t.mode === 'stateless') {
       ticket = port!.seal(bytes);
-      if (!ticket) return; // no active ticket key: no tickets, full handshakes next time
+      if (!ticket) break; // no active ticket key: no (more) tickets, full handshakes next time
       keyName = port!.keyNameOf(ticket) ?? null;
     } else {
       ticket = p.random(SESSION_ID_LENGTH, 'session_id');
       out.push({ type: 'store_session', identity: ticket, session: bytes, ttlMs: lifetimeSeconds * 1000, sni: neg.sni ?? null });
     }
     const extensions = t.maxEarlyData > 0 ? [{ type: ExtensionType.early_data, data: encodeEarlyDataTicket(t.maxEarlyData) }] : [];
-    const nst = encodeNewSessionTicket({ lifetimeSeconds, ageAdd, nonce, ticket, extensions });
-    records.push(...protectedRecords(conn, ContentType.handshake, nst));
+    messages.push(encodeNewSessionTicket({ lifetimeSeconds, ageAdd, nonce, ticket, extensions }));
     out.push({ type: 'ticket_issued', kind: t.mode === 'stateless' ? 'ticket' : 'session', keyName, lifetimeSeconds });
   }
-  write(out, records);
+  // All tickets in as few records as the size limit allows: one AEAD seal and record instead of one each.
+  if (messages.length > 0) write(out, protectedRecords(conn, ContentType.handshake, concatBytes(messages)));
 }

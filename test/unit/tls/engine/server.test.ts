@@ -136,6 +136,18 @@ describe('offload engine: HelloRetryRequest', { skip }, () => {
 describe('offload engine: resumption', { skip }, () => {
   const ticketPolicy = () => policyWith({ tickets: { mode: 'stateless', lifetimeSeconds: 3600, count: 2, maxEarlyData: 0 } });
 
+  it('sends both tickets in one protected record', () => {
+    const d = driver(ticketPolicy());
+    const client = handshake(d, { serverName: 'a.example.test' });
+    assert.equal(client.flight.tickets.length, 2);
+    const lastTicket = d.outputs.map((o) => o.type).lastIndexOf('ticket_issued');
+    const write = d.outputs.slice(lastTicket).find((o) => o.type === 'write');
+    assert.ok(write && write.type === 'write', 'the tickets are written after they are issued');
+    const records: number[] = [];
+    for (let at = 0; at < write.data.length; at += 5 + ((write.data[at + 3]! << 8) | write.data[at + 4]!)) records.push(write.data[at]!);
+    assert.deepEqual(records, [23], 'one application_data record');
+  });
+
   it('issues tickets and resumes from one without a certificate', () => {
     const first = handshake(driver(ticketPolicy()), { serverName: 'a.example.test' });
     assert.equal(first.flight.tickets.length, 2);
