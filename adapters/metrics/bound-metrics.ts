@@ -26,19 +26,20 @@ interface RegistrableMetric {
 abstract class BoundMetric<Child> implements RegistrableMetric {
   abstract readonly type: MetricType;
   private readonly children = new Map<string, { labels: Record<string, string>; child: Child }>();
-  /** The child of the empty label set, for metrics without labels (shown as 0 before any use). */
-  protected unlabelled: Child | undefined;
+  private unlabelledChild: Child | undefined;
 
   constructor(
     readonly name: string,
     readonly help: string,
     private readonly labelNames: readonly string[],
-  ) {}
-
-  /** Called by each subclass once its own fields are set: creates the unlabelled child, registers. */
-  protected register(registry: Registry): void {
-    if (this.labelNames.length === 0) this.unlabelled = this.labels();
+    registry: Registry,
+  ) {
     registry.registerMetric(this as never);
+  }
+
+  /** The child of the empty label set, for metrics without labels. */
+  protected get unlabelled(): Child {
+    return (this.unlabelledChild ??= this.labels());
   }
 
   /** The child of these label values (in `labelNames` order); created on first use. */
@@ -59,6 +60,7 @@ abstract class BoundMetric<Child> implements RegistrableMetric {
   protected abstract valuesOf(child: Child, labels: Record<string, string>): Sample[];
 
   get(): ReturnType<RegistrableMetric['get']> {
+    if (this.labelNames.length === 0) this.labels(); // shown as 0 before any use, as prom-client does
     const values: Sample[] = [];
     for (const { labels, child } of this.children.values()) values.push(...this.valuesOf(child, labels));
     return Promise.resolve({ name: this.name, help: this.help, type: this.type, values, aggregator: 'sum' });
@@ -66,7 +68,7 @@ abstract class BoundMetric<Child> implements RegistrableMetric {
 
   reset(): void {
     this.children.clear();
-    if (this.labelNames.length === 0) this.unlabelled = this.labels();
+    this.unlabelledChild = undefined;
   }
 }
 
@@ -83,12 +85,8 @@ class CounterValue implements CounterChild {
 
 export class BoundCounter extends BoundMetric<CounterChild> {
   readonly type = 'counter';
-  constructor(name: string, help: string, labelNames: readonly string[], registry: Registry) {
-    super(name, help, labelNames);
-    this.register(registry);
-  }
   inc(by = 1): void {
-    this.unlabelled!.inc(by);
+    this.unlabelled.inc(by);
   }
   protected newChild(): CounterChild {
     return new CounterValue();
@@ -119,18 +117,14 @@ class GaugeValue implements GaugeChild {
 
 export class BoundGauge extends BoundMetric<GaugeChild> {
   readonly type = 'gauge';
-  constructor(name: string, help: string, labelNames: readonly string[], registry: Registry) {
-    super(name, help, labelNames);
-    this.register(registry);
-  }
   set(value: number): void {
-    this.unlabelled!.set(value);
+    this.unlabelled.set(value);
   }
   inc(by = 1): void {
-    this.unlabelled!.inc(by);
+    this.unlabelled.inc(by);
   }
   dec(by = 1): void {
-    this.unlabelled!.dec(by);
+    this.unlabelled.dec(by);
   }
   protected newChild(): GaugeChild {
     return new GaugeValue();
@@ -166,13 +160,12 @@ export class BoundHistogram extends BoundMetric<HistogramChild> {
   private readonly upperBounds: readonly number[];
 
   constructor(name: string, help: string, labelNames: readonly string[], registry: Registry, buckets: readonly number[]) {
-    super(name, help, labelNames);
+    super(name, help, labelNames, registry);
     this.upperBounds = [...buckets].sort((a, b) => a - b);
-    this.register(registry);
   }
 
   observe(value: number): void {
-    this.unlabelled!.observe(value);
+    this.unlabelled.observe(value);
   }
   protected newChild(): HistogramChild {
     return new HistogramValue(this.upperBounds);

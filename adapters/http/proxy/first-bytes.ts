@@ -10,14 +10,14 @@ export interface FirstBytesOptions {
   idleTimeoutMs: number;
 }
 
+function ignore(): void {}
+
 /**
  * Calls `onFirstBytes` with the first chunk the client sends; the callback owns the socket from then
  * on (and must keep reading it). A client that half-closes before sending anything gets our end too;
  * one that stays silent for `idleTimeoutMs` is ended, and destroyed if it still has not closed after
  * as long again. `onFirstBytes` is never called for a connection that closes silent.
  */
-function ignore(): void {}
-
 export function awaitFirstBytes(socket: Duplex, options: FirstBytesOptions, onFirstBytes: (chunk: Buffer) => void): void {
   let ended = false;
   const onIdle = (): void => {
