@@ -44,10 +44,12 @@ export class HttpApplication implements ApplicationLayer {
       return;
     }
     // HTTP/1.1 state is built when the first request bytes arrive (first-bytes.ts says why).
-    awaitFirstBytes(socket, this.h1Options, (initialData) => {
+    awaitFirstBytes(socket, this.h1Options, (initialData, waitedMs) => {
       const forward = this.forwardedCertFields(connection);
       const hooks = new RequestFacts(this.config, this.policies, connection, reporter, this.metrics);
-      const options: Http1Options = forward ? { ...this.h1Options, extraRequestFields: clientCertFieldLines(forward), initialData } : { ...this.h1Options, initialData };
+      // the first head must complete within idle_timeout of the handshake, not of its first byte
+      const first = { initialData, firstHeadWithinMs: this.h1Options.idleTimeoutMs - waitedMs };
+      const options: Http1Options = forward ? { ...this.h1Options, extraRequestFields: clientCertFieldLines(forward), ...first } : { ...this.h1Options, ...first };
       void serveHttp1(socket, connectionInfo(connection), hooks, this.pools, options);
     });
   }

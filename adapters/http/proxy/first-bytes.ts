@@ -13,12 +13,13 @@ export interface FirstBytesOptions {
 function ignore(): void {}
 
 /**
- * Calls `onFirstBytes` with the first chunk the client sends; the callback owns the socket from then
- * on (and must keep reading it). A client that half-closes before sending anything gets our end too;
+ * Calls `onFirstBytes` with the first chunk the client sends and how long it waited for it (ms); the
+ * callback owns the socket from then on (and must keep reading it). A client that half-closes before sending anything gets our end too;
  * one that stays silent for `idleTimeoutMs` is ended, and destroyed if it still has not closed after
  * as long again. `onFirstBytes` is never called for a connection that closes silent.
  */
-export function awaitFirstBytes(socket: Duplex, options: FirstBytesOptions, onFirstBytes: (chunk: Buffer) => void): void {
+export function awaitFirstBytes(socket: Duplex, options: FirstBytesOptions, onFirstBytes: (chunk: Buffer, waitedMs: number) => void): void {
+  const startedAt = performance.now();
   let ended = false;
   const onIdle = (): void => {
     if (ended) {
@@ -32,7 +33,7 @@ export function awaitFirstBytes(socket: Duplex, options: FirstBytesOptions, onFi
   const timer = setTimeout(onIdle, options.idleTimeoutMs);
   const onData = (chunk: Buffer): void => {
     stopWaiting();
-    onFirstBytes(chunk);
+    onFirstBytes(chunk, performance.now() - startedAt);
   };
   const onEnd = (): void => {
     socket.end(); // the same as the request loop between requests: nothing was asked, nothing is owed

@@ -31,6 +31,12 @@ export interface Http1Options extends Partial<Pick<LimitsConfig, 'idleTimeoutMs'
   forwardedProto?: string;
   /** Bytes already read from the socket that belong to the HTTP stream (e.g. after sniffing). */
   initialData?: Buffer;
+  /**
+   * Time left for the first request head when the connection already waited for its first bytes
+   * (first-bytes.ts): the idle limit counts from the handshake, not from the first byte. Default
+   * idleTimeoutMs.
+   */
+  firstHeadWithinMs?: number;
   /** Field lines added to every forwarded request (`Name: value\r\n`…): the client certificate's X-Client-Cert-*. */
   extraRequestFields?: string;
 }
@@ -115,6 +121,8 @@ class Http1Connection implements OriginHandler {
 
   // timers are created once and re-armed with refresh(); a disarmed timer that fires does nothing
   private idleTimer: NodeJS.Timeout | undefined;
+  /** The duration idleTimer was created with (refresh() keeps it). */
+  private idleTimerMs = 0;
   private idleArmed = false;
   private originTimer: NodeJS.Timeout | undefined;
   private originTimerMs = 0;
@@ -127,6 +135,7 @@ class Http1Connection implements OriginHandler {
   private readonly via: string;
   private readonly headLimits: { maxHeadBytes: number };
   private readonly idleTimeoutMs: number;
+  private readonly firstHeadWithinMs: number;
   /** Reused per request (the pool does not keep it). */
   private readonly acquireReq: AcquireRequest = { rule: undefined as unknown as OriginRule, host: '', sni: undefined, alpn: 'http/1.1', fresh: false, signal: undefined };
   /** Reused per response (no allocation per request). */
@@ -146,6 +155,7 @@ class Http1Connection implements OriginHandler {
     this.maxResponseHead = opts.maxResponseHeaderBytes ?? 65_536;
     this.maxPipelined = opts.maxPipelinedBytes ?? 65_536;
     this.idleTimeoutMs = opts.idleTimeoutMs ?? 60_000; // limits.idle_timeout default
+    this.firstHeadWithinMs = Math.max(1, Math.min(opts.firstHeadWithinMs ?? this.idleTimeoutMs, this.idleTimeoutMs));
     this.headLimits = { maxHeadBytes: opts.maxHeaderBytes ?? 16_384 }; // limits.max_header_size default
     this.resFw = { close: false, keepAliveFor10: false, switching: false, via: this.via };
     this.resHeads = new ResponseHeadReader(this.maxResponseHead);
@@ -349,8 +359,7 @@ class Http1Connection implements OriginHandler {
     if (last) this.client.end(last);
     else this.client.end();
     this.idleArmed = true;
-    if (this.idleTimer) this.idleTimer.refresh();
-    else this.idleTimer = setTimeout(() => this.onIdleTimeout(), this.idleTimeoutMs);
+    this.startIdleTimer(this.idleTimeoutMs);
   }
 
   /** Answers the current request with a local response, then continues or closes. */
@@ -759,8 +768,18 @@ class Http1Connection implements OriginHandler {
   private armIdle(): void {
     if (this.idleArmed || this.phase !== HEAD) return;
     this.idleArmed = true;
-    if (this.idleTimer) this.idleTimer.refresh();
-    else this.idleTimer = setTimeout(() => this.onIdleTimeout(), this.idleTimeoutMs);
+    this.startIdleTimer(this.requests === 0 ? this.firstHeadWithinMs : this.idleTimeoutMs);
+  }
+
+  /** (Re)starts the idle timer for `ms`: the one timer object is refreshed while its duration fits. */
+  private startIdleTimer(ms: number): void {
+    if (this.idleTimer && this.idleTimerMs === ms) {
+      this.idleTimer.refresh();
+      return;
+    }
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimerMs = ms;
+    this.idleTimer = setTimeout(() => this.onIdleTimeout(), ms);
   }
 
   /** No complete request head within idleTimeoutMs of the previous exchange (or the connection start). */

@@ -268,6 +268,17 @@ function edgeScenarios(transport: 'memory' | 'nats', skip: string | false): void
       assert.equal((events.at(-1)!.data as { state: string; requests: number }).state, 'established');
     });
 
+    it('counts the first request head’s time limit from the handshake, not from its first byte', async () => {
+      const slow = await tlsOpen(edge!.port, 'a.test', readFileSync(pki.caFile));
+      const opened = Date.now();
+      await new Promise((r) => setTimeout(r, 600));
+      slow.socket.write('GET /slow HTTP/1.1\r\nHost: a.test\r\n'); // a head that never completes
+      const answer = (await slow.closed).toString();
+      const waited = Date.now() - opened;
+      assert.match(answer, /^HTTP\/1\.1 408 /);
+      assert.ok(waited >= 900 && waited < 1500, `408 after ${waited} ms: idle_timeout (1 s) from the handshake`);
+    });
+
     it('answers 421 when the Host belongs to another policy than the connection', async () => {
       const res = await httpsGet(edge!.port, 'a.test', '/', readFileSync(pki.caFile), { host: 'b.test' });
       assert.equal(res.status, 421);
