@@ -17,11 +17,11 @@ const SIZES: Record<HashName, { block: number; digest: number }> = {
 };
 
 export function oneShotHmac(alg: HashName, key: Uint8Array, data: Uint8Array): Uint8Array {
-  const { block, digest } = SIZES[alg];
+  const { block } = SIZES[alg];
   const k = key.length > block ? oneShotHash(alg, key) : key;
-  // Scratch from Node's buffer pool: (K ⊕ ipad) ‖ m, then (K ⊕ opad) ‖ inner digest.
-  const inner = Buffer.allocUnsafe(block + data.length);
-  const outer = Buffer.allocUnsafe(block + digest);
+  // Scratch: (K ⊕ ipad) ‖ m, then (K ⊕ opad) ‖ inner digest (two buffers: the sizes can be equal).
+  const inner = innerScratch(block + data.length);
+  const outer = OUTER[alg];
   for (let i = 0; i < block; i++) {
     const b = i < k.length ? k[i]! : 0;
     inner[i] = b ^ 0x36;
@@ -30,11 +30,35 @@ export function oneShotHmac(alg: HashName, key: Uint8Array, data: Uint8Array): U
   inner.set(data, block);
   outer.write(hash(alg, inner, 'binary'), block, 'binary');
   const mac = latin1Bytes(hash(alg, outer, 'binary'));
-  // The pool hands this memory out again: leave no key-derived bytes in it.
+  // The scratch is used again: leave no key-derived bytes in it.
   inner.fill(0);
   outer.fill(0);
   return mac;
 }
+
+/**
+ * A buffer of exactly `length` bytes for the inner hash's input, reused across calls: the key
+ * schedule's inputs come in a handful of sizes (HkdfLabels, digests), and a buffer per HMAC was
+ * part of the garbage its ~30 HMACs left per handshake. Synchronous use only (nothing else runs
+ * between the fill and the hash). Inputs of unusual sizes get a buffer of their own.
+ */
+function innerScratch(length: number): Buffer {
+  let b = innerBySize.get(length);
+  if (!b) {
+    b = Buffer.alloc(length);
+    if (length <= MAX_SCRATCH_BYTES && innerBySize.size < MAX_SCRATCH_SIZES) innerBySize.set(length, b);
+  }
+  return b;
+}
+const innerBySize = new Map<number, Buffer>();
+const MAX_SCRATCH_BYTES = 1024;
+const MAX_SCRATCH_SIZES = 64;
+
+/** The outer hash's input, (K ⊕ opad) ‖ inner digest: one fixed size per hash. */
+const OUTER: Record<HashName, Buffer> = {
+  sha256: Buffer.alloc(SIZES.sha256.block + SIZES.sha256.digest),
+  sha384: Buffer.alloc(SIZES.sha384.block + SIZES.sha384.digest),
+};
 
 /** A digest in one call (no Hash object): for the hashes the engine takes once, not incrementally. */
 export function oneShotHash(alg: HashName, data: Uint8Array): Uint8Array {

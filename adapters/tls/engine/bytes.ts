@@ -1,5 +1,20 @@
 // Small byte helpers for the engine (no node:* allowed here, so no Buffer).
 
+/** The empty byte string, shared: a zero-length array cannot be written to. */
+export const EMPTY_BYTES = new Uint8Array(0);
+
+const zeroStrings = new Map<number, Uint8Array>();
+
+/**
+ * `length` zero bytes, shared per length: for inputs that are only read (the key schedule's
+ * all-zero IKM and salts). Callers must never write into it.
+ */
+export function zeroBytes(length: number): Uint8Array {
+  let z = zeroStrings.get(length);
+  if (!z) zeroStrings.set(length, (z = new Uint8Array(length)));
+  return z;
+}
+
 export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   let n = 0;
   for (const p of parts) n += p.length;

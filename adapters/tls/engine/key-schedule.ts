@@ -31,6 +31,7 @@
 // Traffic keys (§7.3), Finished keys (§4.4.4), KeyUpdate (§7.2) and ticket PSKs (§4.6.1) hang off
 // the secrets these stages produce and live at the end of this file.
 import { TlsError } from '../wire/errors.js';
+import { EMPTY_BYTES, zeroBytes } from './bytes.js';
 import { deriveSecret, hkdfExpandLabel, hkdfExtract } from './hkdf.js';
 import type { CryptoProvider } from './provider.js';
 import type { Tls13Suite } from './suites.js';
@@ -42,7 +43,7 @@ function emptyHash(p: CryptoProvider, suite: Tls13Suite): Uint8Array {
   let byHash = emptyHashes.get(p);
   if (!byHash) emptyHashes.set(p, (byHash = new Map()));
   let h = byHash.get(suite.hash);
-  if (!h) byHash.set(suite.hash, (h = p.hash(suite.hash, new Uint8Array(0))));
+  if (!h) byHash.set(suite.hash, (h = p.hash(suite.hash, EMPTY_BYTES)));
   return h;
 }
 
@@ -79,7 +80,7 @@ abstract class Stage {
 export class EarlySecret extends Stage {
   /** Early Secret = HKDF-Extract(0, PSK); without a PSK the IKM is a string of Hash.length zeros. */
   static create(p: CryptoProvider, suite: Tls13Suite, psk?: Uint8Array): EarlySecret {
-    const zeros = new Uint8Array(suite.hashLength);
+    const zeros = zeroBytes(suite.hashLength);
     return new EarlySecret(p, suite, hkdfExtract(p, suite.hash, zeros, psk ?? zeros));
   }
 
@@ -115,7 +116,7 @@ export class HandshakeSecret extends Stage {
   /** Master Secret = HKDF-Extract(Derive-Secret(handshake, "derived", ""), 0). Consumes this stage. */
   intoMaster(): MasterSecret {
     const salt = this.derivedSalt();
-    return new MasterSecret(this.p, this.suite, hkdfExtract(this.p, this.suite.hash, salt, new Uint8Array(this.suite.hashLength)));
+    return new MasterSecret(this.p, this.suite, hkdfExtract(this.p, this.suite.hash, salt, zeroBytes(this.suite.hashLength)));
   }
 }
 
@@ -148,19 +149,19 @@ export interface TrafficKeys {
 /** [sender]_write_key and _iv from a traffic secret (RFC 8446 §7.3). */
 export function trafficKeys(p: CryptoProvider, suite: Tls13Suite, secret: Uint8Array): TrafficKeys {
   return {
-    key: hkdfExpandLabel(p, suite.hash, secret, 'key', new Uint8Array(0), suite.keyLength),
-    iv: hkdfExpandLabel(p, suite.hash, secret, 'iv', new Uint8Array(0), suite.ivLength),
+    key: hkdfExpandLabel(p, suite.hash, secret, 'key', EMPTY_BYTES, suite.keyLength),
+    iv: hkdfExpandLabel(p, suite.hash, secret, 'iv', EMPTY_BYTES, suite.ivLength),
   };
 }
 
 /** application_traffic_secret_N+1 (RFC 8446 §7.2). */
 export function nextTrafficSecret(p: CryptoProvider, suite: Tls13Suite, secret: Uint8Array): Uint8Array {
-  return hkdfExpandLabel(p, suite.hash, secret, 'traffic upd', new Uint8Array(0), suite.hashLength);
+  return hkdfExpandLabel(p, suite.hash, secret, 'traffic upd', EMPTY_BYTES, suite.hashLength);
 }
 
 /** finished_key = HKDF-Expand-Label(BaseKey, "finished", "", Hash.length) (RFC 8446 §4.4.4). */
 export function finishedKey(p: CryptoProvider, suite: Tls13Suite, baseKey: Uint8Array): Uint8Array {
-  return hkdfExpandLabel(p, suite.hash, baseKey, 'finished', new Uint8Array(0), suite.hashLength);
+  return hkdfExpandLabel(p, suite.hash, baseKey, 'finished', EMPTY_BYTES, suite.hashLength);
 }
 
 /** verify_data = HMAC(finished_key, Transcript-Hash(...)) — also the PSK binder (§4.2.11.2). */
