@@ -212,15 +212,24 @@ class NodeAead implements Aead {
   ) {}
 
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
-    const c = createCipheriv(this.name as CipherGCMTypes, this.key, nonce, { authTagLength: 16 });
-    c.setAAD(aad, { plaintextLength: plaintext.length });
-    const body = c.update(plaintext);
-    c.final();
-    const tag = c.getAuthTag();
-    const out = new Uint8Array(body.length + tag.length);
-    out.set(body, 0);
-    out.set(tag, body.length);
+    const out = new Uint8Array(plaintext.length + this.tagLength);
+    this.sealInto(nonce, aad, [plaintext], out, 0);
     return out;
+  }
+
+  sealInto(nonce: Uint8Array, aad: Uint8Array, parts: readonly Uint8Array[], into: Uint8Array, at: number): void {
+    let total = 0;
+    for (const part of parts) total += part.length;
+    const c = createCipheriv(this.name as CipherGCMTypes, this.key, nonce, { authTagLength: 16 });
+    c.setAAD(aad, { plaintextLength: total });
+    let o = at;
+    for (const part of parts) {
+      const body = c.update(part); // GCM and ChaCha20-Poly1305 are stream ciphers: as long as the part
+      into.set(body, o);
+      o += body.length;
+    }
+    c.final();
+    into.set(c.getAuthTag(), o);
   }
 
   open(nonce: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array): Uint8Array | undefined {

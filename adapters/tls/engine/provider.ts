@@ -23,6 +23,12 @@ export interface HashContext {
 export interface Aead {
   readonly tagLength: number;
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array;
+  /**
+   * Seals the concatenation of `parts` into `into` at `at`: the ciphertext, then the tag (the parts'
+   * total length + tagLength bytes). The record layer seals straight into the record it sends,
+   * without joining the plaintext first or copying the result. `aad` must not overlap the output.
+   */
+  sealInto(nonce: Uint8Array, aad: Uint8Array, parts: readonly Uint8Array[], into: Uint8Array, at: number): void;
   /** The plaintext, or undefined when authentication fails (never throws for bad input). */
   open(nonce: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array): Uint8Array | undefined;
 }

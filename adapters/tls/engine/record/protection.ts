@@ -18,6 +18,20 @@ function nonceFor(iv: Uint8Array, seq: number): Uint8Array {
   return nonce;
 }
 
+/** The one-byte trailer of an unpadded TLSInnerPlaintext, per content type (read, never written). */
+const trailers = new Map<number, Uint8Array>();
+function typeTrailer(type: number): Uint8Array {
+  let t = trailers.get(type);
+  if (!t) trailers.set(type, (t = Uint8Array.of(type)));
+  return t;
+}
+
+function innerTrailer(type: number, padding: number): Uint8Array {
+  const t = new Uint8Array(1 + padding);
+  t[0] = type;
+  return t;
+}
+
 export class RecordProtector {
   private seq = 0;
 
@@ -34,15 +48,16 @@ export class RecordProtector {
   /** One TLSCiphertext record carrying `content` of inner type `type`, with `padding` zero bytes. */
   protect(type: number, content: Uint8Array, padding = 0): Uint8Array {
     if (this.seq >= MAX_SEQUENCE) throw new TlsError('internal_error', 'write sequence number exhausted');
-    const inner = new Uint8Array(content.length + 1 + padding);
-    inner.set(content, 0);
-    inner[content.length] = type;
-    const cipherLength = inner.length + this.aead.tagLength;
-    const header = new Uint8Array([ContentType.application_data, 3, 3, cipherLength >> 8, cipherLength & 0xff]);
-    const sealed = this.aead.seal(nonceFor(this.iv, this.seq++), header, inner);
-    const record = new Uint8Array(RECORD_HEADER_LENGTH + sealed.length);
-    record.set(header, 0);
-    record.set(sealed, RECORD_HEADER_LENGTH);
+    // TLSInnerPlaintext = content || type || zeros, sealed in two parts straight into the record
+    const trailer = padding === 0 ? typeTrailer(type) : innerTrailer(type, padding);
+    const cipherLength = content.length + trailer.length + this.aead.tagLength;
+    const record = new Uint8Array(RECORD_HEADER_LENGTH + cipherLength);
+    record[0] = ContentType.application_data;
+    record[1] = 3;
+    record[2] = 3;
+    record[3] = cipherLength >> 8;
+    record[4] = cipherLength & 0xff;
+    this.aead.sealInto(nonceFor(this.iv, this.seq++), record.subarray(0, RECORD_HEADER_LENGTH), [content, trailer], record, RECORD_HEADER_LENGTH);
     return record;
   }
 }

@@ -47,6 +47,21 @@ describe('NodeCryptoProvider key exchange', () => {
       assert.equal(aead.open(nonce, new Uint8Array([1]), sealed.subarray(0, 5)), undefined);
     }
   });
+
+  it('seals a plaintext given in parts into a buffer exactly as it seals it whole', () => {
+    for (const [name, len] of [['aes-128-gcm', 16], ['aes-256-gcm', 32], ['chacha20-poly1305', 32]] as const) {
+      const aead = p.aead(name, new Uint8Array(randomBytes(len)));
+      const nonce = new Uint8Array(randomBytes(12));
+      const plaintext = new Uint8Array(randomBytes(300));
+      const whole = aead.seal(nonce, new Uint8Array([9, 9]), plaintext);
+      for (const cut of [0, 1, 150, 299, 300]) {
+        const into = new Uint8Array(7 + whole.length + 3).fill(0xee);
+        aead.sealInto(nonce, new Uint8Array([9, 9]), [plaintext.subarray(0, cut), plaintext.subarray(cut)], into, 7);
+        assert.deepEqual(into.subarray(7, 7 + whole.length), whole, `${name}, cut at ${cut}`);
+        assert.ok(into.subarray(0, 7).every((b) => b === 0xee) && into.subarray(7 + whole.length).every((b) => b === 0xee), 'nothing written outside');
+      }
+    }
+  });
 });
 
 describe('softwareSigner', { skip: missingTools('openssl') }, () => {
