@@ -14,6 +14,7 @@ import type { ResponseHead } from '../h1/response-head.js';
 import { ResponseHeadReader } from '../h1/response-reader.js';
 import type { ClientConnectionInfo, Http1Hooks, OriginFailure, ResponseInfo } from '../hooks.js';
 import { localResponse } from './local-response.js';
+import { RearmableTimer } from './rearmable-timer.js';
 import { boundInfo, failureDetail, failureOf, IDEMPOTENT, statusFor } from './origin-side.js';
 import { clientAddressOf, forwardRequestHead, forwardResponseHead, type ForwardContext, type ResponseForwarding } from './rewrite.js';
 
@@ -120,12 +121,9 @@ class Http1Connection implements OriginHandler {
   private tHead = -1;
 
   // timers are created once and re-armed with refresh(); a disarmed timer that fires does nothing
-  private idleTimer: NodeJS.Timeout | undefined;
-  /** The duration idleTimer was created with (refresh() keeps it). */
-  private idleTimerMs = 0;
+  private readonly idleTimer = new RearmableTimer(() => this.onIdleTimeout());
   private idleArmed = false;
-  private originTimer: NodeJS.Timeout | undefined;
-  private originTimerMs = 0;
+  private readonly originTimer = new RearmableTimer(() => this.onOriginTimeout());
   private originArmed = false;
   private abort: AbortController | undefined;
 
@@ -248,8 +246,8 @@ class Http1Connection implements OriginHandler {
     const wasTunnel = this.phase === TUNNEL;
     const inExchange = this.phase === BINDING || this.phase === EXCHANGE;
     this.phase = CLOSED;
-    if (this.idleTimer) clearTimeout(this.idleTimer);
-    if (this.originTimer) clearTimeout(this.originTimer);
+    this.idleTimer.clear();
+    this.originTimer.clear();
     this.abort?.abort();
     if (wasTunnel) {
       this.closeReason = 'upgraded';
@@ -359,7 +357,7 @@ class Http1Connection implements OriginHandler {
     if (last) this.client.end(last);
     else this.client.end();
     this.idleArmed = true;
-    this.startIdleTimer(this.idleTimeoutMs);
+    this.idleTimer.start(this.idleTimeoutMs);
   }
 
   /** Answers the current request with a local response, then continues or closes. */
@@ -472,7 +470,7 @@ class Http1Connection implements OriginHandler {
     if (part === undefined) return;
     const socket = this.origin?.socket;
     if (socket && part.length > 0 && !socket.write(part)) this.pauseClient(PAUSE_ORIGIN_FULL);
-    if (this.originArmed) this.originTimer!.refresh(); // progress: the origin timeout counts from the last byte sent
+    if (this.originArmed) this.originTimer.refresh(); // progress: the origin timeout counts from the last byte sent
     if (this.reqFramer.done && this.resPhase === RES_DONE) this.exchangeDone();
   }
 
@@ -507,7 +505,7 @@ class Http1Connection implements OriginHandler {
       return;
     }
     if (this.phase !== EXCHANGE) return;
-    if (this.originArmed) this.originTimer!.refresh();
+    if (this.originArmed) this.originTimer.refresh();
     if (this.resPhase === RES_HEAD) {
       this.resHeads.append(chunk);
       this.readResponseHeads();
@@ -768,18 +766,7 @@ class Http1Connection implements OriginHandler {
   private armIdle(): void {
     if (this.idleArmed || this.phase !== HEAD) return;
     this.idleArmed = true;
-    this.startIdleTimer(this.requests === 0 ? this.firstHeadWithinMs : this.idleTimeoutMs);
-  }
-
-  /** (Re)starts the idle timer for `ms`: the one timer object is refreshed while its duration fits. */
-  private startIdleTimer(ms: number): void {
-    if (this.idleTimer && this.idleTimerMs === ms) {
-      this.idleTimer.refresh();
-      return;
-    }
-    if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.idleTimerMs = ms;
-    this.idleTimer = setTimeout(() => this.onIdleTimeout(), ms);
+    this.idleTimer.start(this.requests === 0 ? this.firstHeadWithinMs : this.idleTimeoutMs);
   }
 
   /** No complete request head within idleTimeoutMs of the previous exchange (or the connection start). */
@@ -805,13 +792,7 @@ class Http1Connection implements OriginHandler {
 
   private armOrigin(ms: number): void {
     this.originArmed = true;
-    if (this.originTimer && this.originTimerMs === ms) {
-      this.originTimer.refresh();
-      return;
-    }
-    if (this.originTimer) clearTimeout(this.originTimer);
-    this.originTimerMs = ms;
-    this.originTimer = setTimeout(() => this.onOriginTimeout(), ms);
+    this.originTimer.start(ms);
   }
 
   /** No response head (or no progress either way) within timeouts.response. */
@@ -819,7 +800,7 @@ class Http1Connection implements OriginHandler {
     if (!this.originArmed || this.phase !== EXCHANGE) return;
     if (this.originPaused) {
       // we stopped reading the origin because the client reads slowly: not the origin's stall
-      this.originTimer!.refresh();
+      this.originTimer.refresh();
       return;
     }
     if (!this.reqFramer.done && (this.clientPause & PAUSE_ORIGIN_FULL) === 0 && this.resPhase === RES_HEAD) {
