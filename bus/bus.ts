@@ -1,5 +1,6 @@
 // The Bus port: publish/subscribe with NATS-style wildcards, request/reply with a timeout, and
 // queue groups. Transports (memory, NATS) implement it; actors only ever see this interface.
+import type { CancelSignal } from './cancel-signal.js';
 import type { Json } from './envelope.js';
 
 export interface BusMessage {
@@ -25,7 +26,7 @@ export interface RequestOptions {
   /** Milliseconds before the request fails with BusError code `timeout`. */
   timeoutMs: number;
   /** Cancels the wait (e.g. the connection that asked went away); fails with code `cancelled`. */
-  signal?: AbortSignal;
+  signal?: CancelSignal;
 }
 
 export type BusStatus = 'connected' | 'disconnected' | 'reconnecting' | 'closed';

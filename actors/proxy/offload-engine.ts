@@ -12,6 +12,7 @@ import type { CryptoProvider } from '../../adapters/tls/engine/provider.js';
 import { OffloadTlsError } from '../../adapters/tls/offload/errors.js';
 import { OffloadTlsSocket } from '../../adapters/tls/offload/socket.js';
 import type { Bus } from '../../bus/bus.js';
+import { Cancellation } from '../../bus/cancel-signal.js';
 import type { ClientCertFacts, ConnectionEventData, HelloFacts } from '../connection/events.js';
 import { planEngine, type EnginePlan, type OffloadCallbacks, type OffloadPort } from '../connection/offload.js';
 import type { PolicyDecision } from '../connection/policy.js';
@@ -60,7 +61,7 @@ export class OffloadEngine implements OffloadPort {
   accept(socket: Socket, peeked: Uint8Array, decision: PolicyDecision, hello: HelloFacts, callbacks: OffloadCallbacks): void {
     const policy = this.policies.forDecision(decision);
     const started = performance.now();
-    const abort = new AbortController();
+    const cancellation = new Cancellation();
     const resumption = policy.resumption?.connection();
     let signerFailure: { signer: string; key: string; scheme: string; code: string } | undefined;
     let settled = false;
@@ -72,7 +73,7 @@ export class OffloadEngine implements OffloadPort {
 
     const tls = new OffloadTlsSocket(socket, {
       engine: { provider: this.provider, policy: policy.server, ...(policy.resumption?.tickets ? { tickets: policy.resumption.tickets } : {}), limits: this.limits },
-      signer: this.signers.forConnection(policy.holders, { offloaded: callbacks.offloaded, signed: callbacks.signed, failed: (f) => (signerFailure = f) }, abort.signal),
+      signer: this.signers.forConnection(policy.holders, { offloaded: callbacks.offloaded, signed: callbacks.signed, failed: (f) => (signerFailure = f) }, cancellation),
       ...(resumption?.sessions ? { sessions: resumption.sessions } : {}),
       initialData: peeked,
       handshakeTimeoutMs: this.handshakeTimeoutMs,
@@ -108,7 +109,7 @@ export class OffloadEngine implements OffloadPort {
     tls.on('error', (err: Error) => fail(failureOfError(err)));
     tls.once('close', () => {
       // A signature still pending for a connection that is gone: tell the signer to drop it.
-      abort.abort();
+      cancellation.cancel();
       fail({ reason: 'client_closed', stage: 'handshake', alert: null, message: 'the connection closed before the handshake completed' });
     });
   }

@@ -7,6 +7,7 @@ import type { SignerConfig } from '../../adapters/config/model.js';
 import { softwareSigner, type SignRequest, type TranscriptSigner } from '../../adapters/tls/crypto/software-signer.js';
 import { SignatureScheme, nameOf } from '../../adapters/tls/wire/enums.js';
 import type { Bus } from '../../bus/bus.js';
+import type { CancelSignal } from '../../bus/cancel-signal.js';
 import { SignerClient } from '../signer/client.js';
 import type { KeyHolder } from './offload-policy.js';
 
@@ -46,7 +47,7 @@ export class OffloadSigners {
    * The signer of one connection. `signal` aborts a pending request when the connection goes away
    * (the signer client then tells the signer to drop it).
    */
-  forConnection(holders: ReadonlyMap<string, KeyHolder>, report: SigningReport, signal: AbortSignal): TranscriptSigner {
+  forConnection(holders: ReadonlyMap<string, KeyHolder>, report: SigningReport, signal: CancelSignal): TranscriptSigner {
     return (request: SignRequest) => {
       const holder = holders.get(request.keyId);
       const scheme = nameOf(SignatureScheme, request.scheme);
@@ -67,7 +68,7 @@ export class OffloadSigners {
     };
   }
 
-  private sign(holder: KeyHolder, request: SignRequest, scheme: string, signal: AbortSignal): Promise<Uint8Array> {
+  private sign(holder: KeyHolder, request: SignRequest, scheme: string, signal: CancelSignal): Promise<Uint8Array> {
     if (holder.kind === 'file') {
       if (!this.localKeys.has(request.keyId)) this.localKeys.set(request.keyId, holder.key);
       return this.local(request);

@@ -11,6 +11,7 @@ import { counter, gauge, histogram, latencyBuckets } from '../../adapters/metric
 import type { Json } from '../../bus/envelope.js';
 import { EventRecorder, type EventStream } from '../../bus/recorder.js';
 import type { Subscription } from '../../bus/bus.js';
+import { Cancellation } from '../../bus/cancel-signal.js';
 import type { HealthReport } from '../system/health.js';
 import type { ActorRuntime, RunningActor } from '../system/runtime.js';
 import {
@@ -55,7 +56,7 @@ export async function startSignerActor(runtime: ActorRuntime, options: SignerAct
   const metrics = signerMetrics(runtime);
   const served = new Map<string, Served>();
   const signers = new Map<string, Signer>();
-  const inflight = new Map<string, AbortController>();
+  const inflight = new Map<string, Cancellation>();
   const subscriptions: Subscription[] = [];
   const unhealth: Array<() => void> = [];
   let pending = 0;
@@ -109,7 +110,7 @@ export async function startSignerActor(runtime: ActorRuntime, options: SignerAct
     let key = '';
     let scheme = '';
     pending++;
-    const controller = new AbortController();
+    const cancellation = new Cancellation();
     try {
       const cmd = parseSignCommand(data);
       requestId = cmd.requestId;
@@ -117,8 +118,8 @@ export async function startSignerActor(runtime: ActorRuntime, options: SignerAct
       scheme = cmd.scheme;
       if (cmd.signer !== entry.name) throw new SignerError('bad_request', `sign command for signer ${cmd.signer} arrived on ${entry.name}'s subject`);
       if (!entry.signer) throw entry.createError ?? new SignerError('signer_unavailable', `signer ${entry.name} is not available`);
-      inflight.set(requestId, controller);
-      const result = await entry.signer.sign({ key: cmd.key, scheme: cmd.scheme, data: Buffer.from(cmd.data, 'base64'), deadlineMs: cmd.deadlineMs, signal: controller.signal });
+      inflight.set(requestId, cancellation);
+      const result = await entry.signer.sign({ key: cmd.key, scheme: cmd.scheme, data: Buffer.from(cmd.data, 'base64'), deadlineMs: cmd.deadlineMs, signal: cancellation });
       const latencyMs = performance.now() - t0;
       metrics.latency.labels(entry.name, result.key.label, result.scheme).observe(latencyMs / 1000);
       const signed: SignerEventData['signed'] = { requestId, signer: entry.name, keyId: result.key.id, key: result.key.label, scheme: result.scheme, latencyMs: round(latencyMs), queuedMs: round(result.queuedMs), signMs: round(result.signMs) };
@@ -132,7 +133,7 @@ export async function startSignerActor(runtime: ActorRuntime, options: SignerAct
       entry.stream.emit(signerEventType('failed'), failed);
       throw error;
     } finally {
-      if (inflight.get(requestId) === controller) inflight.delete(requestId);
+      if (inflight.get(requestId) === cancellation) inflight.delete(requestId);
       updateDepth(entry);
       if (--pending === 0) drained?.();
     }
@@ -169,7 +170,7 @@ export async function startSignerActor(runtime: ActorRuntime, options: SignerAct
   subscriptions.push(
     runtime.bus.subscribe(CANCEL_SUBJECT, (msg) => {
       const cmd = parseCancelCommand(msg.data);
-      if (cmd) inflight.get(cmd.requestId)?.abort();
+      if (cmd) inflight.get(cmd.requestId)?.cancel();
     }),
   );
   log.info('signer actor serving', { signers: [...served.keys()].join(','), transport: runtime.bus.transport });

@@ -3,6 +3,7 @@
 // broken or silent (it died mid-request), and cancels on the signer when the requester goes away.
 import { randomBytes } from 'node:crypto';
 import { BusError, type Bus } from '../../bus/bus.js';
+import type { CancelSignal } from '../../bus/cancel-signal.js';
 import type { Json } from '../../bus/envelope.js';
 import { SignerError, isRetryable, isSignerErrorCode, type SignerErrorCode } from '../../adapters/signer/errors.js';
 import { keyInfoFromJson, type KeyInfo } from '../../adapters/signer/keys.js';
@@ -29,7 +30,7 @@ export interface ClientSignRequest {
   /** Total time the caller waits, across attempts. */
   deadlineMs: number;
   /** Aborting fails the request with `cancelled` and tells the signer to drop it. */
-  signal?: AbortSignal;
+  signal?: CancelSignal;
 }
 
 export interface ClientSignResult {

@@ -1,6 +1,7 @@
 // Admission control for one signer: a global concurrency cap (the worker pool), a per-key cap (a TPM
 // serialises commands, so queueing into it only adds latency), a bounded wait queue that refuses
 // instead of growing, a deadline per request, and cancellation while waiting or running.
+import type { CancelSignal } from '../../bus/cancel-signal.js';
 import { SignerError } from './errors.js';
 
 export interface SchedulerOptions {
@@ -17,7 +18,7 @@ export interface SchedulerOptions {
 export interface SubmitOptions {
   /** Absolute deadline on the scheduler's clock. */
   deadline: number;
-  signal?: AbortSignal;
+  signal?: CancelSignal;
 }
 
 interface Entry {
@@ -27,7 +28,7 @@ interface Entry {
   reject: (err: unknown) => void;
   timer: ReturnType<typeof setTimeout> | undefined;
   onAbort: (() => void) | undefined;
-  signal: AbortSignal | undefined;
+  signal: CancelSignal | undefined;
   /** For slot accounting: a running entry keeps its slot until the operation really ends. */
   state: 'queued' | 'running' | 'done';
   /** The requester has its answer (value, error, timeout or cancellation). */
@@ -137,9 +138,9 @@ export class Scheduler {
   private finish(entry: Entry, value: unknown, error: unknown): void {
     entry.state = 'done';
     this.runningCount--;
-    const left = (this.perKey.get(entry.key) ?? 1) - 1;
-    if (left === 0) this.perKey.delete(entry.key);
-    else this.perKey.set(entry.key, left);
+    // Kept at 0 rather than deleted: the keys are the token's few, and a delete per signature would
+    // make the map re-allocate its table every few dozen signatures.
+    this.perKey.set(entry.key, (this.perKey.get(entry.key) ?? 1) - 1);
     this.settle(entry, value, error);
     this.dispatch();
     if (this.runningCount === 0) for (const wake of this.idleWaiters.splice(0)) wake();

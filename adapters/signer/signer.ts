@@ -1,5 +1,6 @@
 // A Signer: one configured signer (software keys or a PKCS#11 token) behind admission control.
 // This is what the signer actor serves over the bus and what `tlsedge keys|certs` use directly.
+import type { CancelSignal } from '../../bus/cancel-signal.js';
 import type { SignerConfig } from '../config/model.js';
 import type { BackendStatus, GenerateKeyType, SignerBackend } from './backend.js';
 import { SignerError } from './errors.js';
@@ -22,7 +23,7 @@ export interface SignRequest {
   data: Uint8Array;
   /** Milliseconds the requester will wait; capped by the signer's `timeout`. */
   deadlineMs?: number;
-  signal?: AbortSignal;
+  signal?: CancelSignal;
 }
 
 export interface SignResult {

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { BusError, type Bus, type BusMessage, type BusStatus } from '../../../bus/bus.js';
+import { Cancellation } from '../../../bus/cancel-signal.js';
 import type { Json } from '../../../bus/envelope.js';
 import { MemoryBus } from '../../../bus/memory/transport.js';
 import { connectNatsBus } from '../../../bus/nats/transport.js';
@@ -250,6 +251,18 @@ function contract(name: string, makeWorld: () => Promise<World>): void {
       controller.abort();
       assert.equal((await rejection(pending)).code, 'cancelled');
       assert.equal((await rejection(client.request('svc.slow', null, { timeoutMs: 30_000, signal: AbortSignal.abort() }))).code, 'cancelled');
+    });
+
+    it('fails a request with cancelled when its Cancellation fires, and leaves other requests waiting', async () => {
+      const [client, server] = await pair();
+      server.serve('svc.cancel-one', (data) => new Promise((resolve) => setTimeout(() => resolve(data), 50)));
+      await server.flush();
+      const cancellation = new Cancellation();
+      const cancelled = client.request('svc.cancel-one', 1, { timeoutMs: 30_000, signal: cancellation });
+      const other = client.request('svc.cancel-one', 2, { timeoutMs: 30_000, signal: new Cancellation() });
+      cancellation.cancel();
+      assert.equal((await rejection(cancelled)).code, 'cancelled');
+      assert.equal(await other, 2);
     });
 
     it('sends a request to one member of a queue group of servers', async () => {

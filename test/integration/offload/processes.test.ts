@@ -2,13 +2,17 @@
 // `tlsedge run signer`, `run session-store`, `run key-rotation` and two `run proxy` processes sharing
 // one config. The signature of every full handshake is made in the signer process; tickets sealed
 // on one proxy resume on the other (the fleet block), stateful sessions move through the store once;
-// a stopped signer ends handshakes with internal_error; events are read back with the CLI.
+// a stopped signer ends handshakes with internal_error, and a client that leaves mid-signature
+// cancels its request on the signer; events are read back with the CLI.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import tls from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { keyRotationSubjects, type KeyStatusReply } from '../../../actors/key-rotation/commands.js';
+import { CANCEL_SUBJECT, signSubject } from '../../../actors/signer/commands.js';
+import { ALL_EVENTS } from '../../../bus/subjects.js';
 import { connectNatsBus, type NatsBus } from '../../../bus/nats/transport.js';
 import { runCli, startCli } from '../../support/cli.js';
 import { startNats, type RunningNats } from '../../support/nats.js';
@@ -122,6 +126,39 @@ describe('the offload engine across processes over NATS', { skip: missingTools('
     }
     const r = await sclient(ports.get('pa')!, { servername: 'a.test', ca: pki.caFile });
     assert.equal(r.verified, true, r.output);
+  });
+
+  it('tells the signer to drop the signature of a client that went away, and asks no other signer', async () => {
+    const signs: string[] = [];
+    const cancels: string[] = [];
+    const dropped: string[] = [];
+    const subs = [
+      bus.subscribe(signSubject('soft'), (m) => void signs.push((m.data as { requestId: string }).requestId)),
+      bus.subscribe(CANCEL_SUBJECT, (m) => void cancels.push((m.data as { requestId: string }).requestId)),
+      bus.subscribe(ALL_EVENTS, (m) => {
+        const e = m.data as { type: string; data: { requestId?: string; reason?: string } };
+        if (e.type === 'tlsedge.signer.failed' && e.data.reason === 'cancelled') dropped.push(e.data.requestId ?? '');
+      }),
+    ];
+    const signer = procs.get('signer')!;
+    signer.child.kill('SIGSTOP');
+    try {
+      const client = tls.connect({ port: ports.get('pa')!, host: '127.0.0.1', servername: 'a.test', rejectUnauthorized: false });
+      client.on('error', () => undefined);
+      await waitFor(async () => signs.length > 0, 'the proxy asks the signer', 10_000);
+      client.destroy();
+      await waitFor(async () => cancels.includes(signs[0]!), 'the proxy cancels the request of the closed connection', 10_000);
+      // Without the cancellation the attempt would time out after ~500 ms and go to another signer.
+      await new Promise((r) => setTimeout(r, 1_000));
+      assert.deepEqual(signs, [signs[0]], 'no second attempt for a connection that is gone');
+    } finally {
+      signer.child.kill('SIGCONT');
+    }
+    try {
+      await waitFor(async () => dropped.includes(signs[0]!), 'the signer reports the request as cancelled', 10_000);
+    } finally {
+      for (const sub of subs) sub.unsubscribe();
+    }
   });
 
   it('keeps every offload event in the JetStream log, readable with `tlsedge events` and `tlsedge replay`', async () => {

@@ -2,6 +2,7 @@ import { afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Scheduler } from '../../../adapters/signer/scheduler.js';
 import { SignerError } from '../../../adapters/signer/errors.js';
+import { Cancellation, type CancelSignal } from '../../../bus/cancel-signal.js';
 
 interface Op {
   key: string;
@@ -17,7 +18,7 @@ function harness(options: { concurrency: number; perKeyConcurrency: number; maxQ
   const scheduler = new Scheduler(options);
   const starts: string[] = [];
   const ops: Op[] = [];
-  const submit = (key: string, tag: string, opts: { deadlineMs?: number; signal?: AbortSignal } = {}) => {
+  const submit = (key: string, tag: string, opts: { deadlineMs?: number; signal?: CancelSignal } = {}) => {
     const op = { key, started: false } as Op;
     ops.push(op);
     const promise = scheduler.submit(
@@ -126,12 +127,12 @@ describe('signer scheduler', () => {
     assert.equal(await next.promise, 'next');
   });
 
-  it('cancels a waiting request when its signal aborts, and never starts it', async () => {
+  it('cancels a waiting request when its Cancellation fires (as the signer actor does), and never starts it', async () => {
     const { scheduler, starts, submit } = harness({ concurrency: 1, perKeyConcurrency: 1, maxQueue: 5 });
     const first = submit('k', 'first');
-    const controller = new AbortController();
-    const gone = submit('k', 'gone', { signal: controller.signal });
-    controller.abort();
+    const cancellation = new Cancellation();
+    const gone = submit('k', 'gone', { signal: cancellation });
+    cancellation.cancel();
     await assert.rejects(gone.promise, code('cancelled'));
     assert.equal(scheduler.queued, 0);
     first.op.finish();
