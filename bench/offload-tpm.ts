@@ -8,6 +8,8 @@
 //
 //   npx tsx bench/offload-tpm.ts        (BENCH_SECONDS=5 BENCH_ROUNDS=2; needs swtpm, tpm2-abrmd,
 //                                        tpm2-pkcs11, libengine-pkcs11-openssl, wrk, nginx, gcc+wolfSSL)
+//   BENCH_PROFILE_DIR=d: CPU profiles of tlsedge; BENCH_SURVIVORS_DIR=d: a heap profile of what
+//   outlives a scavenge in the first 3 s of each loaded phase (both slow the rounds they profile).
 //
 // Both servers run on core 0 — except the threads a process creates after Node's start-up ones
 // (tlsedge: the signer's PKCS#11 worker threads, which spend ~5–10 ms of CPU in tpm2-pkcs11 per
@@ -138,6 +140,7 @@ async function bench(dir: string, tpm: TpmToken): Promise<void> {
           const paced = { port, sni: 'ka.test', path: '/100b', connections: 4, rate: PACED_RATE, seconds: SECONDS, realtime };
           const alone = await pacedLatency(LOAD_CORE, paced);
           const pid = server.pid!;
+          if (process.env.BENCH_SURVIVORS_DIR && kind === 'tlsedge offload (signer actor)') process.kill(pid, 'SIGUSR2');
           const { result: measured, steal } = await measureSteal(SERVER_CORE, () =>
             measureCpu(pid, () => Promise.all([pacedLatency(LOAD_CORE, paced), tlsLoad(LOAD_CORE, { port, sni: 'tpm.test', concurrency: IN_FLIGHT, seconds: SECONDS })])),
           );
@@ -176,9 +179,11 @@ function startTlsedge(dir: string, port: number, originPort: number, signer: obj
   const compiled = join(repo, 'dist', 'cli', 'main.js');
   if (!existsSync(compiled)) throw new Error('dist/ is missing: run `npm run build` first (the benchmark measures the built CLI)');
   const profile = process.env.BENCH_PROFILE_DIR ? [`--cpu-prof`, `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
+  // BENCH_SURVIVORS_DIR: what outlives a scavenge during the loaded phase (tools/survivors.cjs).
+  if (process.env.BENCH_SURVIVORS_DIR) profile.push('-r', join(benchRoot, 'tools', 'survivors.cjs'));
   return spawn('taskset', ['-c', String(SERVER_CORE), process.execPath, ...TLSEDGE_NODE_FLAGS, ...profile, compiled, 'up', '--config', config, '--state-dir', join(dir, `state-${port}`)], {
     stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...env, TLSEDGE_LOG_LEVEL: 'warn' },
+    env: { ...env, TLSEDGE_LOG_LEVEL: 'warn', ...(process.env.BENCH_SURVIVORS_DIR ? { TLSEDGE_SURVIVORS_DIR: process.env.BENCH_SURVIVORS_DIR } : {}) },
   });
 }
 
