@@ -10,6 +10,7 @@
 //                                        tpm2-pkcs11, libengine-pkcs11-openssl, wrk, nginx, gcc+wolfSSL)
 //   BENCH_PROFILE_DIR=d: CPU profiles of tlsedge; BENCH_SURVIVORS_DIR=d: a heap profile of what
 //   outlives a scavenge in the first 3 s of each loaded phase (both slow the rounds they profile).
+//   BENCH_COMPARE_DIST=path/to/dist: another build of tlsedge as a third server, round by round.
 //
 // Both servers run on core 0 — except the threads a process creates after Node's start-up ones
 // (tlsedge: the signer's PKCS#11 worker threads, which spend ~5–10 ms of CPU in tpm2-pkcs11 per
@@ -49,7 +50,16 @@ const ENGINE_SO = '/usr/lib/x86_64-linux-gnu/engines-3/pkcs11.so';
 const repo = join(benchRoot, '..');
 const run = promisify(execFile);
 
-type Kind = 'tlsedge offload (signer actor)' | 'node:tls + OpenSSL pkcs11 engine';
+const TLSEDGE = 'tlsedge offload (signer actor)';
+const COMPARED = 'tlsedge, compared build';
+const NATIVE = 'node:tls + OpenSSL pkcs11 engine';
+type Kind = typeof TLSEDGE | typeof COMPARED | typeof NATIVE;
+/**
+ * BENCH_COMPARE_DIST: another build's `dist` (e.g. a `git worktree` of an older commit, after
+ * `npm ci && npm run build` there), run as a third server in the same rounds: machines are noisy,
+ * and paired rounds show a change that separate runs cannot.
+ */
+const COMPARE_DIST = process.env.BENCH_COMPARE_DIST;
 
 interface Sample {
   alone: PacedLatency;
@@ -116,16 +126,18 @@ async function bench(dir: string, tpm: TpmToken): Promise<void> {
   const results = new Map<Kind, Sample[]>();
   try {
     for (let round = 1; round <= ROUNDS; round++) {
-      for (const kind of ['tlsedge offload (signer actor)', 'node:tls + OpenSSL pkcs11 engine'] as Kind[]) {
+      const kinds: Kind[] = COMPARE_DIST ? [TLSEDGE, COMPARED, NATIVE] : [TLSEDGE, NATIVE];
+      // Each round starts with another server, so that none always runs first (or last).
+      for (const kind of kinds.map((_, i) => kinds[(i + round - 1) % kinds.length]!)) {
         process.stderr.write(`round ${round}/${ROUNDS}: ${kind} …\n`);
         const port = await freePort();
         const server =
-          kind === 'node:tls + OpenSSL pkcs11 engine'
+          kind === NATIVE
             ? spawn('taskset', ['-c', String(SERVER_CORE), process.execPath, '--import', 'tsx', fileURLToPath(import.meta.url), 'peer', String(port), dir, String(originPort), tpm.token, tpm.pin], {
                 stdio: ['ignore', 'ignore', 'inherit'],
                 env: { ...process.env, ...tpm.env, OPENSSL_CONF: openssl },
               })
-            : startTlsedge(dir, port, originPort, signer, { ...process.env, ...pinEnv });
+            : startTlsedge(dir, port, originPort, signer, { ...process.env, ...pinEnv }, kind === COMPARED ? COMPARE_DIST! : join(repo, 'dist'));
         try {
           await waitForPort(port, '127.0.0.1', 60_000);
           const url = `https://127.0.0.1:${port}/100b`;
@@ -140,7 +152,7 @@ async function bench(dir: string, tpm: TpmToken): Promise<void> {
           const paced = { port, sni: 'ka.test', path: '/100b', connections: 4, rate: PACED_RATE, seconds: SECONDS, realtime };
           const alone = await pacedLatency(LOAD_CORE, paced);
           const pid = server.pid!;
-          if (process.env.BENCH_SURVIVORS_DIR && kind === 'tlsedge offload (signer actor)') process.kill(pid, 'SIGUSR2');
+          if (process.env.BENCH_SURVIVORS_DIR && kind === TLSEDGE) process.kill(pid, 'SIGUSR2');
           const { result: measured, steal } = await measureSteal(SERVER_CORE, () =>
             measureCpu(pid, () => Promise.all([pacedLatency(LOAD_CORE, paced), tlsLoad(LOAD_CORE, { port, sni: 'tpm.test', concurrency: IN_FLIGHT, seconds: SECONDS })])),
           );
@@ -159,7 +171,7 @@ async function bench(dir: string, tpm: TpmToken): Promise<void> {
   report(results);
 }
 
-function startTlsedge(dir: string, port: number, originPort: number, signer: object, env: NodeJS.ProcessEnv): ChildProcess {
+function startTlsedge(dir: string, port: number, originPort: number, signer: object, env: NodeJS.ProcessEnv, dist: string): ChildProcess {
   const config = join(dir, `tlsedge-${port}.yaml`);
   writeFileSync(
     config,
@@ -176,8 +188,8 @@ function startTlsedge(dir: string, port: number, originPort: number, signer: obj
     }),
   );
   // The built CLI, as operators run it (tsx's source maps make every error stack costly).
-  const compiled = join(repo, 'dist', 'cli', 'main.js');
-  if (!existsSync(compiled)) throw new Error('dist/ is missing: run `npm run build` first (the benchmark measures the built CLI)');
+  const compiled = join(dist, 'cli', 'main.js');
+  if (!existsSync(compiled)) throw new Error(`${compiled} is missing: run \`npm run build\` first (the benchmark measures the built CLI)`);
   const profile = process.env.BENCH_PROFILE_DIR ? [`--cpu-prof`, `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
   // BENCH_SURVIVORS_DIR: what outlives a scavenge during the loaded phase (tools/survivors.cjs).
   if (process.env.BENCH_SURVIVORS_DIR) profile.push('-r', join(benchRoot, 'tools', 'survivors.cjs'));
@@ -226,9 +238,16 @@ function report(results: Map<Kind, Sample[]>): void {
   for (const [kind, samples] of results) {
     process.stdout.write(`loaded p99 per round, ${kind}: ${samples.map((s) => `${s.loaded.latencyP99Ms.toFixed(1)} ms (steal ${(s.steal * 100).toFixed(0)} %)`).join(', ')}\n`);
   }
-  const offload = p99.get('tlsedge offload (signer actor)')!;
-  const native = p99.get('node:tls + OpenSSL pkcs11 engine')!;
+  const offload = p99.get(TLSEDGE)!;
+  const native = p99.get(NATIVE)!;
   process.stdout.write(`\nloaded p99: tlsedge ${offload.toFixed(2)} ms vs node:tls + engine ${native.toFixed(2)} ms (×${(native / offload).toFixed(1)}); goal < 5 ms: ${offload < 5 ? 'met' : 'NOT met'}\n`);
+  const compared = results.get(COMPARED);
+  if (compared) {
+    const ours = results.get(TLSEDGE)!;
+    const differences = ours.map((s, i) => s.loaded.latencyP99Ms - compared[i]!.loaded.latencyP99Ms);
+    const lower = differences.filter((d) => d < 0).length;
+    process.stdout.write(`this build vs the compared build (${COMPARE_DIST}), round by round: lower loaded p99 in ${lower} of ${differences.length} rounds, median difference ${median(differences) >= 0 ? '+' : ''}${median(differences).toFixed(2)} ms\n`);
+  }
   process.stdout.write('CPU/TPM hs = server CPU seconds during the loaded phase ÷ TPM handshakes completed (includes the keep-alive traffic).\n');
   process.stdout.write(`steal = share of core ${SERVER_CORE} the hypervisor gave to other guests while a round was loaded; a round with more than a few % measures the neighbours too.\n`);
 }
