@@ -15,8 +15,13 @@
 import { readdirSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 
-/** Nice value given to every thread of the process but the main one (0 normal … 19 lowest). */
-export const HELPER_THREAD_NICE = 10;
+/**
+ * Nice value given to every thread of the process but the main one (0 normal … 19 lowest). At 10 a
+ * waking helper still took the core from a busy loop for up to a scheduler tick (4 ms here) inside
+ * handshake steps; in paired rounds of bench/offload-tpm.ts, 19 gave a lower loaded p99 in 9 of 10
+ * rounds, by a median 0.6–1 ms (docs/performance.md).
+ */
+export const HELPER_THREAD_NICE = 19;
 /**
  * Overrides HELPER_THREAD_NICE; 0 turns the sweep off. A reason to: on a machine shared with other
  * busy processes, helpers the loop waits for (GC helpers mid-collection, RSA signing on libuv's
