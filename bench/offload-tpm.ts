@@ -11,6 +11,8 @@
 //   BENCH_PROFILE_DIR=d: CPU profiles of tlsedge; BENCH_SURVIVORS_DIR=d: a heap profile of what
 //   outlives a scavenge in the first 3 s of each loaded phase (both slow the rounds they profile).
 //   BENCH_COMPARE_DIST=path/to/dist: another build of tlsedge as a third server, round by round.
+//   BENCH_TLSEDGE_FLAGS='--flag …': extra Node/V8 flags for this build's server (not the compared one);
+//   BENCH_TLSEDGE_STDOUT=file: its stdout goes there (e.g. with --trace-gc-nvp).
 //
 // Both servers run on core 0 — except the threads a process creates after Node's start-up ones
 // (tlsedge: the signer's PKCS#11 worker threads, which spend ~5–10 ms of CPU in tpm2-pkcs11 per
@@ -22,7 +24,7 @@
 // that their own wait for that busy core is not counted as the server's latency. Each round
 // warms up, measures the keep-alive latency alone, then with the TPM handshakes in flight. The TPM serialises signatures (swtpm: ~5–20 ms each here).
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { join } from 'node:path';
@@ -66,6 +68,8 @@ interface Sample {
   loaded: PacedLatency;
   tpm: HandshakeLoad;
   serverCpu: number;
+  /** CPU seconds of the server's event-loop thread alone during the loaded phase. */
+  loopCpu: number;
   /** Share of the server core taken by the hypervisor during the loaded phase. */
   steal: number;
 }
@@ -158,7 +162,7 @@ async function bench(dir: string, tpm: TpmToken): Promise<void> {
           );
           const [loaded, tpmLoad] = measured.result;
           const list = results.get(kind) ?? [];
-          list.push({ alone, loaded, tpm: tpmLoad, serverCpu: measured.cpu, steal });
+          list.push({ alone, loaded, tpm: tpmLoad, serverCpu: measured.cpu, loopCpu: measured.mainThread, steal });
           results.set(kind, list);
         } finally {
           await stopChild(server);
@@ -191,10 +195,14 @@ function startTlsedge(dir: string, port: number, originPort: number, signer: obj
   const compiled = join(dist, 'cli', 'main.js');
   if (!existsSync(compiled)) throw new Error(`${compiled} is missing: run \`npm run build\` first (the benchmark measures the built CLI)`);
   const profile = process.env.BENCH_PROFILE_DIR ? [`--cpu-prof`, `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
+  // BENCH_TLSEDGE_FLAGS: more Node/V8 flags for this build's server only (e.g. `--log-deopt --logfile=d/v8.log`).
+  if (process.env.BENCH_TLSEDGE_FLAGS && dist === join(repo, 'dist')) profile.push(...process.env.BENCH_TLSEDGE_FLAGS.split(' ').filter(Boolean));
   // BENCH_SURVIVORS_DIR: what outlives a scavenge during the loaded phase (tools/survivors.cjs).
   if (process.env.BENCH_SURVIVORS_DIR) profile.push('-r', join(benchRoot, 'tools', 'survivors.cjs'));
+  // BENCH_TLSEDGE_STDOUT=file: this build's stdout (e.g. `--trace-gc-nvp` output) appended there.
+  const stdout = process.env.BENCH_TLSEDGE_STDOUT && dist === join(repo, 'dist') ? openSync(process.env.BENCH_TLSEDGE_STDOUT, 'a') : 'ignore';
   return spawn('taskset', ['-c', String(SERVER_CORE), process.execPath, ...TLSEDGE_NODE_FLAGS, ...profile, compiled, 'up', '--config', config, '--state-dir', join(dir, `state-${port}`)], {
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', stdout, 'inherit'],
     env: { ...env, TLSEDGE_LOG_LEVEL: 'warn', ...(process.env.BENCH_SURVIVORS_DIR ? { TLSEDGE_SURVIVORS_DIR: process.env.BENCH_SURVIVORS_DIR } : {}) },
   });
 }
@@ -219,7 +227,7 @@ function median(values: number[]): number {
 function report(results: Map<Kind, Sample[]>): void {
   const line = (cells: string[]) => process.stdout.write(cells.map((c, i) => (i === 0 ? c.padEnd(36) : c.padStart(13))).join(' ') + '\n');
   process.stdout.write(`\nkeep-alive requests (100 B, 4 connections) on ka.test while ${IN_FLIGHT} handshakes of tpm.test wait for a TPM key — ${ROUNDS} round(s) of ${SECONDS} s, median of rounds\n\n`);
-  line(['server', 'alone p50 ms', 'alone p99 ms', 'loaded p50', 'loaded p99', 'req/s loaded', 'TPM hs/s', 'CPU/TPM hs']);
+  line(['server', 'alone p50 ms', 'alone p99 ms', 'loaded p50', 'loaded p99', 'req/s loaded', 'TPM hs/s', 'CPU/TPM hs', 'loop busy']);
   const p99 = new Map<Kind, number>();
   for (const [kind, samples] of results) {
     const loadedP99 = median(samples.map((s) => s.loaded.latencyP99Ms));
@@ -233,6 +241,7 @@ function report(results: Map<Kind, Sample[]>): void {
       median(samples.map((s) => s.loaded.rate)).toFixed(0),
       median(samples.map((s) => s.tpm.rate)).toFixed(1),
       `${(median(samples.map((s) => s.serverCpu / Math.max(1, s.tpm.handshakes))) * 1000).toFixed(1)} ms`,
+      `${(median(samples.map((s) => s.loopCpu / SECONDS)) * 100).toFixed(1)} %`,
     ]);
   }
   for (const [kind, samples] of results) {
@@ -247,8 +256,13 @@ function report(results: Map<Kind, Sample[]>): void {
     const differences = ours.map((s, i) => s.loaded.latencyP99Ms - compared[i]!.loaded.latencyP99Ms);
     const lower = differences.filter((d) => d < 0).length;
     process.stdout.write(`this build vs the compared build (${COMPARE_DIST}), round by round: lower loaded p99 in ${lower} of ${differences.length} rounds, median difference ${median(differences) >= 0 ? '+' : ''}${median(differences).toFixed(2)} ms\n`);
+    // Event-loop CPU per TPM handshake (keep-alive traffic included, the same in both): steadier than a tail percentile.
+    const perHandshake = (s: Sample) => (s.loopCpu / Math.max(1, s.tpm.handshakes)) * 1e6;
+    const cpuDifferences = ours.map((s, i) => perHandshake(s) - perHandshake(compared[i]!));
+    process.stdout.write(`event-loop CPU per TPM handshake: ${median(ours.map(perHandshake)).toFixed(0)} µs vs ${median(compared.map(perHandshake)).toFixed(0)} µs, lower in ${cpuDifferences.filter((d) => d < 0).length} of ${cpuDifferences.length} rounds\n`);
   }
   process.stdout.write('CPU/TPM hs = server CPU seconds during the loaded phase ÷ TPM handshakes completed (includes the keep-alive traffic).\n');
+  process.stdout.write('loop busy = CPU time of the server\'s event-loop thread ÷ wall time, loaded phase.\n');
   process.stdout.write(`steal = share of core ${SERVER_CORE} the hypervisor gave to other guests while a round was loaded; a round with more than a few % measures the neighbours too.\n`);
 }
 

@@ -8,9 +8,16 @@ import type { KeyInfoJson } from '../../adapters/signer/keys.js';
 
 export const SIGNER_QUEUE = 'signer';
 
-/** `tlsedge.cmd.signer.sign.<signer>` */
+const signSubjects = new Map<string, string>();
+
+/** `tlsedge.cmd.signer.sign.<signer>` (built once per signer name: every offloaded handshake asks). */
 export function signSubject(signer: string): string {
-  return commandSubject('signer', `sign.${signer}`);
+  let subject = signSubjects.get(signer);
+  if (subject === undefined) {
+    subject = commandSubject('signer', `sign.${signer}`);
+    if (signSubjects.size < 1024) signSubjects.set(signer, subject);
+  }
+  return subject;
 }
 
 /** `tlsedge.cmd.signer.keys.list.<signer>` */

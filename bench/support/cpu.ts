@@ -4,19 +4,23 @@ import { readFileSync } from 'node:fs';
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
-/** User + system CPU seconds the process has used so far. */
-export function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+/** User + system CPU seconds the process (or, with `tid`, one of its threads) has used so far. */
+export function cpuSeconds(pid: number, tid?: number): number {
+  const stat = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
   // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
 }
 
-/** Runs `work` and returns its result with the CPU seconds `pid` spent meanwhile. */
-export async function measureCpu<T>(pid: number, work: () => Promise<T>): Promise<{ result: T; cpu: number }> {
+/**
+ * Runs `work` and returns its result with the CPU seconds `pid` spent meanwhile: `cpu` for all its
+ * threads, `mainThread` for its first (a Node process's event loop).
+ */
+export async function measureCpu<T>(pid: number, work: () => Promise<T>): Promise<{ result: T; cpu: number; mainThread: number }> {
   const before = cpuSeconds(pid);
+  const mainBefore = cpuSeconds(pid, pid);
   const result = await work();
-  return { result, cpu: cpuSeconds(pid) - before };
+  return { result, cpu: cpuSeconds(pid) - before, mainThread: cpuSeconds(pid, pid) - mainBefore };
 }
 
 /** The jiffy counters of one core from /proc/stat (user nice system idle iowait irq softirq steal …). */

@@ -24,6 +24,12 @@ interface Held {
   readonly aeadKey: Buffer;
 }
 
+/** The active key with this node's full key name, built once: every ticket of the connection uses them. */
+interface Sealing extends Held {
+  readonly keyName: Buffer;
+  readonly keyNameHex: string;
+}
+
 /**
  * Seals with the active key under this node's tag and opens tickets of every node: the secrets
  * depend only on (block key, scope), the tag only says who issued the ticket (and, being part of
@@ -31,7 +37,7 @@ interface Held {
  */
 export class ScopedTicketSealer implements TicketPort {
   private readonly held: Held[];
-  private readonly sealing: Held | undefined;
+  private readonly sealing: Sealing | undefined;
   private readonly tag: Buffer;
 
   constructor(keys: readonly ScopedTicketKey[], nodeTag: Uint8Array) {
@@ -46,13 +52,16 @@ export class ScopedTicketSealer implements TicketPort {
       this.held.push(held);
       if (k.active && !sealing) sealing = held;
     }
-    this.sealing = sealing;
+    if (sealing) {
+      const keyName = Buffer.concat([sealing.scopeName, this.tag]);
+      this.sealing = { ...sealing, keyName, keyNameHex: keyName.toString('hex') };
+    }
   }
 
   seal(plaintext: Uint8Array): Uint8Array | undefined {
     const key = this.sealing;
     if (!key) return undefined;
-    return sealTicket(Buffer.concat([key.scopeName, this.tag]), key.aeadKey, plaintext);
+    return sealTicket(key.keyName, key.aeadKey, plaintext);
   }
 
   open(ticket: Uint8Array): Uint8Array | undefined {
@@ -62,7 +71,11 @@ export class ScopedTicketSealer implements TicketPort {
 
   /** The ticket's full key name (scope name || node tag), hex, when its scope name is one of ours. */
   keyNameOf(ticket: Uint8Array): string | undefined {
-    return this.find(ticket) ? Buffer.from(ticket.buffer, ticket.byteOffset, NAME).toString('hex') : undefined;
+    if (ticket.length < NAME) return undefined;
+    const name = Buffer.from(ticket.buffer, ticket.byteOffset, NAME);
+    // Most names asked about are of tickets this node just sealed.
+    if (this.sealing?.keyName.equals(name)) return this.sealing.keyNameHex;
+    return this.find(ticket) ? name.toString('hex') : undefined;
   }
 
   private find(ticket: Uint8Array): Held | undefined {

@@ -2,12 +2,29 @@
 // when the vector closes (RFC 8446 §3).
 import { TlsError } from './errors.js';
 
+/**
+ * Work buffers of finished writers, reused by the next ones: a handshake builds ~20 messages and
+ * extensions, and each fresh buffer is an ArrayBuffer the collector has to track and sweep.
+ * `finish()` copies the result out, so a buffer is free again as soon as its writer finished.
+ */
+const spare: Uint8Array[] = [];
+const MAX_SPARE = 16;
+const MAX_SPARE_BYTES = 64 * 1024;
+
+function takeBuffer(capacity: number): Uint8Array {
+  const last = spare[spare.length - 1];
+  if (last && last.length >= capacity) return spare.pop()!;
+  return new Uint8Array(Math.max(capacity, 256));
+}
+
+const FINISHED = new Uint8Array(0);
+
 export class Writer {
   private buf: Uint8Array;
   private length = 0;
 
   constructor(initialCapacity = 256) {
-    this.buf = new Uint8Array(initialCapacity);
+    this.buf = takeBuffer(initialCapacity);
   }
 
   get size(): number {
@@ -66,13 +83,19 @@ export class Writer {
     return this;
   }
 
-  /** The bytes written so far (a copy, safe to keep). */
+  /** The bytes written (a copy, safe to keep). Ends the writer: its buffer goes to the next one. */
   finish(): Uint8Array {
-    return this.buf.slice(0, this.length);
+    if (this.buf === FINISHED) throw new Error('Writer.finish() called twice');
+    const out = this.buf.slice(0, this.length);
+    if (spare.length < MAX_SPARE && this.buf.length <= MAX_SPARE_BYTES) spare.push(this.buf);
+    this.buf = FINISHED;
+    this.length = 0;
+    return out;
   }
 
   private reserve(n: number): void {
     if (this.length + n <= this.buf.length) return;
+    if (this.buf === FINISHED) throw new Error('Writer used after finish()');
     let cap = this.buf.length * 2;
     while (cap < this.length + n) cap *= 2;
     const next = new Uint8Array(cap);
