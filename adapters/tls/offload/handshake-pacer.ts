@@ -2,7 +2,7 @@
 // established connections is never stuck behind a burst of handshakes.
 //
 // A handshake step (ClientHello → key share and server flight; signature → CertificateVerify and
-// Finished; client Finished → traffic keys and tickets) costs 0.3–1 ms of event-loop CPU. Node runs
+// Finished; client Finished → traffic keys and tickets) costs 0.2–0.4 ms of event-loop CPU. Node runs
 // every I/O callback that one poll returned back to back, so 32 TPM handshakes whose signatures land
 // together would otherwise hold the loop for tens of milliseconds while keep-alive requests on other
 // names wait (issue 6). Like nginx and HAProxy, which bound the accepts and handshakes done per loop
@@ -10,8 +10,13 @@
 // per loop turn; the poll phase between two slices serves everyone else's reads and writes.
 // Steps of one connection stay in order (each connection queues its own inputs, see socket.ts).
 
-/** Work done per loop turn before yielding to I/O (ms). One step always runs, however long. */
-export const DEFAULT_HANDSHAKE_SLICE_MS = 1;
+/**
+ * Work done per loop turn before yielding to I/O (ms). One step always runs, however long, so at
+ * 0.25 ms a turn runs about one full-handshake step: a request never waits behind more than that,
+ * however many steps are ready. Against 1 ms it made no measurable difference to the TPM bench's
+ * tail or to handshake throughput (docs/performance.md): the scavenges are the longer holds now.
+ */
+export const DEFAULT_HANDSHAKE_SLICE_MS = 0.25;
 
 export interface HandshakePacerOptions {
   /** Handshake work per loop turn, in ms of wall time. 0 runs one step per turn. */

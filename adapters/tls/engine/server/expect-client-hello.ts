@@ -16,7 +16,6 @@ import { encodeSupportedGroups } from '../../wire/extensions/supported-groups.js
 import { encodeSupportedVersionsServer } from '../../wire/extensions/supported-versions.js';
 import { constantTimeEqual } from '../bytes.js';
 import { EarlySecret } from '../key-schedule.js';
-import { encodeCertificate } from '../messages/certificate.js';
 import { encodeCertificateRequest } from '../messages/certificate-request.js';
 import { certificateVerifyContent } from '../messages/certificate-verify.js';
 import { encodeEncryptedExtensions } from '../messages/encrypted-extensions.js';
@@ -25,6 +24,7 @@ import { CCS_RECORD } from '../record/ccs.js';
 import { MAX_PLAINTEXT } from '../record/deframer.js';
 import type { Tls13Suite } from '../suites.js';
 import { Transcript } from '../transcript.js';
+import { serverCertificateMessage } from './certificate-message.js';
 import { finishServerFlight } from './server-flight.js';
 import { selectAlpn, selectCertificate, selectGroup, selectSuite } from './negotiate.js';
 import { CLIENT_SIGNATURE_SCHEMES, type ServerPolicy } from './policy.js';
@@ -275,7 +275,7 @@ function sendServerParameters(
     transcript.add(request);
     flight.handshake.push(request);
   }
-  const certificate = encodeCertificate(new Uint8Array(0), neg.certificate!.chain);
+  const certificate = serverCertificateMessage(neg.certificate!.chain);
   transcript.add(certificate);
   flight.handshake.push(certificate);
   const content = certificateVerifyContent('server', transcript.current());
