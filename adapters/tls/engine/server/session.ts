@@ -4,9 +4,9 @@
 import { TlsError } from '../../wire/errors.js';
 import { Reader } from '../../wire/reader.js';
 import { Writer } from '../../wire/writer.js';
+import { utf8 } from '../bytes.js';
 
 const FORMAT = 1;
-const utf8 = new TextEncoder();
 
 export interface ResumableSession {
   readonly suite: number;
@@ -29,7 +29,7 @@ export function encodeSession(s: ResumableSession): Uint8Array {
   // milliseconds as two 32-bit halves (exact up to 2^53)
   w.u32(Math.floor(s.issuedAtMs / 2 ** 32)).u32(s.issuedAtMs % 2 ** 32);
   w.u32(s.ageAdd >>> 0).u32(s.lifetimeSeconds).u32(s.maxEarlyData);
-  w.vector(1, (v) => v.bytes(utf8.encode(s.sni)));
+  w.vector(1, (v) => v.bytes(utf8(s.sni)));
   w.vector(1, (v) => v.bytes(latin1(s.alpn)));
   w.vector(3, (list) => {
     for (const c of s.clientCertificates) list.vector(3, (v) => v.bytes(c));
